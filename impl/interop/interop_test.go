@@ -12,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/nngbench/nngbench/impl/envelope"
+	"github.com/nngbench/nngbench/impl/pubsub"
 	"github.com/nngbench/nngbench/impl/reqrep"
 )
 
@@ -81,5 +82,47 @@ func TestNngcatRequestToServer(t *testing.T) {
 				t.Fatalf("request_id %q", resp.RequestID)
 			}
 		})
+	}
+}
+
+// A layer subscriber receives what nngcat publishes as "topic {envelope}",
+// and only the topics it subscribed to.
+func TestNngcatPublishToSubscriber(t *testing.T) {
+	bin := nngcat(t)
+	sub, err := pubsub.NewSubscriber(pubsub.SubscriberConfig{Name: "worker-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	if err := sub.Subscribe("config."); err != nil {
+		t.Fatal(err)
+	}
+	addr, err := sub.Listen("tcp://127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// PUB drops what it sends before the subscriber is connected, so nngcat
+	// publishes bursts (its --interval takes whole seconds) until the test
+	// has what it waits for. Each burst also carries a topic the subscriber
+	// did not ask for, which must not arrive.
+	const event = `{"id":"msg_nngcat","type":"event","endpoint":"config.update","timestamp":"2026-03-19T10:30:00Z","sender":"nngcat","data":{"version":7}}`
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	published := make(chan struct{})
+	go func() {
+		defer close(published)
+		for ctx.Err() == nil {
+			for _, data := range []string{"metrics.cpu " + strings.Replace(event, "config.update", "metrics.cpu", 1), "config.update " + event} {
+				_ = exec.CommandContext(ctx, bin, "--pub", "--dial", addr, "--interval", "0", "--count", "2000", "--data", data).Run()
+			}
+		}
+	}()
+	defer func() { cancel(); <-published }()
+	e, err := sub.Recv(ctx)
+	if err != nil {
+		t.Fatalf("nothing received from nngcat: %v", err)
+	}
+	if e.Type != envelope.Event || e.Endpoint != "config.update" || e.Sender != "nngcat" || string(e.Data) != `{"version":7}` {
+		t.Fatalf("received %+v", e)
 	}
 }

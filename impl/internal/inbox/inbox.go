@@ -27,9 +27,10 @@ type Options struct {
 	// Frame strips framing (a pub/sub topic) off a body before decoding and
 	// returns the rest, a suffix of body; nil decodes the body as is.
 	Frame func(body []byte) ([]byte, error)
-	// Accept sees each decoded envelope before it is queued, and may refuse
-	// it (for example a duplicate); nil accepts all.
-	Accept func(*envelope.Envelope) bool
+	// Accept sees each decoded envelope, with the framing Frame stripped
+	// off it, before it is queued, and may refuse it (a duplicate, say);
+	// nil accepts all. frame is valid only during the call.
+	Accept func(e *envelope.Envelope, frame []byte) bool
 	Logger *slog.Logger
 }
 
@@ -70,12 +71,8 @@ func (in *Inbox) read() {
 			in.sock.M.Error(metrics.KindRecv)
 			continue
 		}
-		e, err := in.decode(m)
-		if err != nil {
-			in.opts.Logger.Warn("dropped a message that is not an envelope", "socket", in.sock.M.Name(), "error", err)
-			continue
-		}
-		if in.opts.Accept != nil && !in.opts.Accept(e) {
+		e := in.take(m)
+		if e == nil {
 			continue
 		}
 		select {
@@ -86,21 +83,34 @@ func (in *Inbox) read() {
 	}
 }
 
-// decode strips the framing and decodes m into an envelope that owns its
-// data; m goes back to mangos' pool.
-func (in *Inbox) decode(m *mangos.Message) (*envelope.Envelope, error) {
-	skip := 0
+// take decodes m into an envelope that owns its data and offers it to
+// Accept; nil when m is refused. m goes back to mangos' pool: copying the
+// payload out is cheaper than keeping the pooled buffer alive.
+func (in *Inbox) take(m *mangos.Message) *envelope.Envelope {
+	defer m.Free()
+	body, frame := m.Body, []byte(nil)
 	if in.opts.Frame != nil {
-		body, err := in.opts.Frame(m.Body)
+		rest, err := in.opts.Frame(body)
 		if err != nil {
-			in.sock.M.Received(len(m.Body))
+			in.sock.M.Received(len(body))
 			in.sock.M.Error(metrics.KindDecode)
-			m.Free()
-			return nil, err
+			in.opts.Logger.Warn("dropped a message with bad framing", "socket", in.sock.M.Name(), "error", err)
+			return nil
 		}
-		skip = len(m.Body) - len(body) // Frame returns a suffix of the body
+		frame, body = body[:len(body)-len(rest)], rest
 	}
-	return in.sock.DecodeMessage(m, skip)
+	e, err := in.sock.Decode(body)
+	if err != nil {
+		in.opts.Logger.Warn("dropped a message that is not an envelope", "socket", in.sock.M.Name(), "error", err)
+		return nil
+	}
+	if e.Data != nil {
+		e.Data = append(make([]byte, 0, len(e.Data)), e.Data...)
+	}
+	if in.opts.Accept != nil && !in.opts.Accept(e, frame) {
+		return nil
+	}
+	return e
 }
 
 // Stop makes the reader give up a message it is blocked handing over; the

@@ -1,0 +1,10 @@
+package pubsub_test
+
+import (
+	"testing"
+
+	"github.com/nngbench/nngbench/impl/internal/conformance"
+	"github.com/nngbench/nngbench/impl/internal/testkit"
+)
+
+func TestConformance(t *testing.T) { testkit.ForEach(t, conformance.VerifyPubSub) }
