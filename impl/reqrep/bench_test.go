@@ -11,6 +11,7 @@ import (
 	"go.nanomsg.org/mangos/v3/protocol/req"
 
 	"github.com/nngbench/nngbench/impl/envelope"
+	"github.com/nngbench/nngbench/impl/internal/testkit"
 	"github.com/nngbench/nngbench/impl/reqrep"
 )
 
@@ -22,21 +23,25 @@ var benchSizes = []struct {
 // BenchmarkReqRep measures one request in flight over loopback tcp, both
 // ends in this process: bare mangos REQ/REP echoing raw bytes beside the
 // layer (envelope, routing, metrics, retry and breaker bookkeeping) echoing a
-// payload of the same size. ns/op is the round trip; compare the two as a
-// ratio from the same run.
+// payload of the same size, in alternating blocks (testkit.Paired) so both
+// see the same machine. base-ns/op and cand-ns/op are round trips.
 func BenchmarkReqRep(b *testing.B) {
 	for _, sz := range benchSizes {
-		b.Run("bare/"+sz.name, func(b *testing.B) { benchBareReqRep(b, sz.size) })
-		b.Run("layer/"+sz.name, func(b *testing.B) { benchLayerReqRep(b, sz.size) })
+		b.Run(sz.name, func(b *testing.B) {
+			bare, layer := bareReqRep(b, sz.size), layerReqRep(b, sz.size)
+			testkit.Paired(b, 2000, bare, layer)
+		})
 	}
 }
 
-func benchBareReqRep(b *testing.B, size int) {
+// bareReqRep connects plain mangos REQ and REP sockets and returns a
+// function that makes n round trips.
+func bareReqRep(b *testing.B, size int) func(int) {
 	srv, err := rep.NewSocket()
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer srv.Close()
+	b.Cleanup(func() { srv.Close() })
 	l, err := srv.NewListener("tcp://127.0.0.1:0", nil)
 	if err != nil {
 		b.Fatal(err)
@@ -59,7 +64,7 @@ func benchBareReqRep(b *testing.B, size int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer cli.Close()
+	b.Cleanup(func() { cli.Close() })
 	if err := cli.Dial(l.Address()); err != nil {
 		b.Fatal(err)
 	}
@@ -72,22 +77,28 @@ func benchBareReqRep(b *testing.B, size int) {
 			b.Fatal(err)
 		}
 	}
+	return repeat(roundTrip)
+}
+
+// repeat warms f up and returns a function that calls it n times.
+func repeat(f func()) func(int) {
 	for range 1000 {
-		roundTrip()
+		f()
 	}
-	b.SetBytes(int64(size))
-	b.ResetTimer()
-	for range b.N {
-		roundTrip()
+	return func(n int) {
+		for range n {
+			f()
+		}
 	}
 }
 
-func benchLayerReqRep(b *testing.B, size int) {
+// layerReqRep does the same with a reqrep Server and Client.
+func layerReqRep(b *testing.B, size int) func(int) {
 	srv, err := reqrep.NewServer(reqrep.ServerConfig{Name: "worker-1"})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer srv.Close()
+	b.Cleanup(func() { srv.Close() })
 	srv.Handle("/echo", func(_ context.Context, r *envelope.Envelope) (json.RawMessage, error) { return r.Data, nil })
 	addr, err := srv.Listen("tcp://127.0.0.1:0")
 	if err != nil {
@@ -97,7 +108,7 @@ func benchLayerReqRep(b *testing.B, size int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer cli.Close()
+	b.Cleanup(func() { cli.Close() })
 	if err := cli.AddPeer("worker-1", addr); err != nil {
 		b.Fatal(err)
 	}
@@ -108,12 +119,5 @@ func benchLayerReqRep(b *testing.B, size int) {
 			b.Fatal(err)
 		}
 	}
-	for range 1000 {
-		roundTrip()
-	}
-	b.SetBytes(int64(size))
-	b.ResetTimer()
-	for range b.N {
-		roundTrip()
-	}
+	return repeat(roundTrip)
 }
