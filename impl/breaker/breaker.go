@@ -101,6 +101,7 @@ func (b *Breaker) Allow() error {
 	b.expireLocked()
 	var err error
 	switch b.state {
+	case Closed:
 	case Open:
 		err = &OpenError{Name: b.name, RetryAt: b.retryAt}
 	case HalfOpen:
@@ -125,6 +126,7 @@ func (b *Breaker) Success() {
 		b.failures = 0
 	case HalfOpen:
 		b.setLocked(Closed)
+	case Open: // a late result of a request admitted before it opened
 	}
 	b.mu.Unlock()
 	b.notify()
@@ -143,6 +145,7 @@ func (b *Breaker) Failure() {
 		}
 	case HalfOpen:
 		b.setLocked(Open)
+	case Open: // a late result of a request admitted before it opened
 	}
 	b.mu.Unlock()
 	b.notify()

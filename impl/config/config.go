@@ -116,8 +116,9 @@ func describe(t reflect.Type) string {
 		return "a list"
 	case reflect.Struct, reflect.Map:
 		return "an object"
+	default:
+		return t.String()
 	}
-	return t.String()
 }
 
 // flatten undoes errors.Join.

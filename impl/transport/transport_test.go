@@ -176,3 +176,43 @@ func TestSizeLimit(t *testing.T) {
 		t.Fatalf("oversize errors = %d, want 2", srv.M.Errors(metrics.KindOversize))
 	}
 }
+
+// Every supported scheme carries envelopes both ways, through the same
+// Open/Listen/Dial/Encode/Decode path the patterns use.
+func TestEveryScheme(t *testing.T) {
+	for _, tr := range []testkit.Transport{testkit.Inproc, testkit.TCP, testkit.TLS, testkit.IPC, testkit.WS} {
+		t.Run(tr.Name, func(t *testing.T) {
+			lopts, dopts := tr.Options(t)
+			a := open(t, "a", lopts, nil)
+			addr, err := a.Listen(tr.Addr(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s, _ := transport.Scheme(addr); s != tr.Name {
+				t.Fatalf("bound %q, scheme %q", addr, s)
+			}
+			b := open(t, "b", dopts, nil)
+			if err := b.Dial(addr); err != nil {
+				t.Fatal(err)
+			}
+			for _, dir := range []struct{ from, to *transport.Socket }{{b, a}, {a, b}} {
+				want := envelope.New(envelope.Event, "t", "topic", []byte(`{"k":[1,2]}`))
+				m, err := dir.from.Encode("", want)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := dir.from.Send(nil, m); err != nil {
+					t.Fatal(err)
+				}
+				got, err := dir.to.Mangos().RecvMsg()
+				if err != nil {
+					t.Fatal(err)
+				}
+				e, err := dir.to.DecodeMessage(got, 0)
+				if err != nil || e.ID != want.ID || string(e.Data) != `{"k":[1,2]}` {
+					t.Fatalf("got %+v, %v", e, err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,242 @@
+// Package api is the contract between the control plane and its workers:
+// the endpoints each serves and the JSON payloads they exchange in envelope
+// data. Both sides, cpctl and the harness import it; it imports nothing of
+// theirs.
+package api
+
+import (
+	"errors"
+	"time"
+)
+
+// Endpoints the worker serves on its command socket (REP at its
+// bind_address; the control plane dials its advertised address).
+const (
+	InstancesCreate = "/instances/create" // CreateInstance -> Instance
+	InstancesDelete = "/instances/delete" // DeleteInstance -> DeleteResult
+	InstancesList   = "/instances/list"   // nothing -> InstanceList
+	Health          = "/health"           // nothing -> WorkerHealth
+	ConfigGet       = "/config"           // nothing -> ConfigSnapshot (what the worker applied)
+)
+
+// Endpoints the control plane serves to workers (REP at its bind_address).
+const (
+	NodesRegister  = "/nodes/register"  // Register -> RegisterReply
+	NodesHeartbeat = "/nodes/heartbeat" // Heartbeat (envelope type heartbeat) -> HeartbeatReply
+	ConfigLatest   = "/config/snapshot" // nothing -> ConfigSnapshot (the latest)
+)
+
+// Endpoints of the control plane's admin socket (REP at admin_address),
+// used by cpctl and by programs that drive a control plane from outside.
+const (
+	AdminNodes          = "/admin/nodes"            // nothing -> []Node
+	AdminInstances      = "/admin/instances"        // nothing -> []Instance
+	AdminCreateInstance = "/admin/instances/create" // CreateInstance -> Instance (placed by the control plane)
+	AdminDeleteInstance = "/admin/instances/delete" // DeleteInstance -> DeleteResult
+	AdminSockets        = "/admin/sockets"          // nothing -> metrics.Snapshot
+	AdminConfigSet      = "/admin/config/set"       // ConfigSet -> ConfigSnapshot
+	AdminTasksSubmit    = "/admin/tasks/submit"     // []Task -> TaskSubmitted
+	AdminTasksStatus    = "/admin/tasks/status"     // nothing -> TaskStats
+)
+
+// Pub/sub topics the control plane publishes (PUB at pub_address).
+const (
+	TopicConfigUpdate = "config.update" // ConfigSnapshot: the new version and its values
+	TopicNodeOffline  = "node.offline"  // NodeEvent
+	TopicNodeOnline   = "node.online"   // NodeEvent
+)
+
+// TaskEndpoint is the endpoint of task batches (PUSH at task_address, the
+// workers pull) and ResultEndpoint of result batches (workers push to the
+// control plane's PULL at result_address).
+const (
+	TaskEndpoint   = "/tasks"
+	ResultEndpoint = "/tasks/results"
+)
+
+// Links names the connections between a worker and the control plane, as
+// fault injection and metrics name them.
+var Links = []string{"commands", "heartbeats", "broadcasts", "tasks", "results"}
+
+// Node status values.
+const (
+	StatusOnline  = "online"
+	StatusOffline = "offline"
+)
+
+// Register is a worker introducing itself, on start and whenever the
+// control plane does not know it (after a control plane restart).
+type Register struct {
+	NodeID  string `json:"node_id"`
+	Address string `json:"address"` // where the control plane reaches its command socket
+	// Instances are the instances the worker has: after a partition or a
+	// restart with state, the control plane reconciles them.
+	Instances []string  `json:"instances"`
+	Resources Resources `json:"resources"`
+}
+
+// RegisterReply tells the worker how often to beat and the config version.
+type RegisterReply struct {
+	HeartbeatIntervalSeconds float64 `json:"heartbeat_interval_seconds"`
+	ConfigVersion            uint64  `json:"config_version"`
+}
+
+// Heartbeat is the reference payload, sent every heartbeat interval.
+type Heartbeat struct {
+	NodeID    string    `json:"node_id"`
+	Timestamp time.Time `json:"timestamp"`
+	Status    string    `json:"status"`
+	Instances []string  `json:"instances"` // ids of the instances on the node
+	Resources Resources `json:"resources"`
+}
+
+// Resources are measured on the worker's host.
+type Resources struct {
+	CPUPercent    float64 `json:"cpu_percent"`
+	MemoryPercent float64 `json:"memory_percent"`
+	DiskPercent   float64 `json:"disk_percent"`
+}
+
+// HeartbeatReply lets a worker notice that the control plane forgot it
+// (Known false: register again) or that it missed a config broadcast.
+type HeartbeatReply struct {
+	Known         bool   `json:"known"`
+	ConfigVersion uint64 `json:"config_version"`
+}
+
+// Instance is a simulated VM or container.
+type Instance struct {
+	ID        string            `json:"id"`
+	Image     string            `json:"image"`
+	Config    map[string]string `json:"config,omitempty"`
+	State     string            `json:"state"` // "running"
+	Node      string            `json:"node,omitempty"`
+	CreatedAt time.Time         `json:"created_at"`
+}
+
+// CreateInstance asks for an instance. The control plane sets ID, so that a
+// retried or migrated create is idempotent; through the admin API the ID
+// may be left empty and the control plane picks one.
+type CreateInstance struct {
+	ID     string            `json:"instance_id,omitempty"`
+	Image  string            `json:"image"`
+	Config map[string]string `json:"config,omitempty"`
+}
+
+// Validate reports what is wrong with a create request.
+func (c CreateInstance) Validate() error {
+	if c.Image == "" {
+		return errors.New("image: required")
+	}
+	return nil
+}
+
+// DeleteInstance names an instance to delete.
+type DeleteInstance struct {
+	ID string `json:"instance_id"`
+}
+
+// DeleteResult says whether the instance existed.
+type DeleteResult struct {
+	ID      string `json:"instance_id"`
+	Deleted bool   `json:"deleted"`
+}
+
+// InstanceList is a worker's instances.
+type InstanceList struct {
+	Instances []Instance `json:"instances"`
+}
+
+// WorkerHealth answers /health.
+type WorkerHealth struct {
+	NodeID        string    `json:"node_id"`
+	Status        string    `json:"status"`
+	Instances     int       `json:"instances"`
+	ConfigVersion uint64    `json:"config_version"`
+	Resources     Resources `json:"resources"`
+	TasksExecuted uint64    `json:"tasks_executed"`
+}
+
+// ConfigSnapshot is a config version and its values: the payload of
+// config.update broadcasts and of snapshot replies.
+type ConfigSnapshot struct {
+	Version uint64            `json:"version"`
+	Values  map[string]string `json:"values"`
+}
+
+// ConfigSet changes config values (admin); the control plane broadcasts the
+// new version.
+type ConfigSet struct {
+	Values map[string]string `json:"values"`
+}
+
+// Node is the control plane's view of a worker.
+type Node struct {
+	ID        string    `json:"node_id"`
+	Address   string    `json:"address"`
+	Status    string    `json:"status"`
+	LastSeen  time.Time `json:"last_seen"`
+	Instances []string  `json:"instances"` // placed here by the control plane
+	Resources Resources `json:"resources"`
+}
+
+// NodeEvent is the payload of node.offline and node.online.
+type NodeEvent struct {
+	NodeID string    `json:"node_id"`
+	At     time.Time `json:"at"`
+}
+
+// Task kinds a worker executes.
+const (
+	TaskEcho  = "echo"  // output = payload
+	TaskSleep = "sleep" // waits SleepMS, output = payload
+	TaskHash  = "hash"  // output = hex SHA-256 of payload, Rounds times
+)
+
+// Task is one unit of work.
+type Task struct {
+	ID      string `json:"id"`
+	Kind    string `json:"kind"`
+	Payload string `json:"payload,omitempty"`
+	SleepMS int    `json:"sleep_ms,omitempty"`
+	Rounds  int    `json:"rounds,omitempty"`
+}
+
+// TaskBatch is what the control plane pushes: several tasks in one message
+// under load, and the lease: a worker must not complete a task after
+// LeaseUntil, as the control plane may by then have given it to another.
+type TaskBatch struct {
+	Tasks      []Task    `json:"tasks"`
+	LeaseUntil time.Time `json:"lease_until"`
+}
+
+// TaskResult is a worker's answer for one task.
+type TaskResult struct {
+	TaskID string `json:"task_id"`
+	NodeID string `json:"node_id"`
+	Output string `json:"output,omitempty"`
+	Error  string `json:"error,omitempty"`
+	// Replayed is true when the worker had already executed the task and
+	// sent its recorded result again instead of executing it twice.
+	Replayed bool `json:"replayed,omitempty"`
+}
+
+// ResultBatch is what a worker pushes back.
+type ResultBatch struct {
+	Results []TaskResult `json:"results"`
+}
+
+// TaskSubmitted answers a submit.
+type TaskSubmitted struct {
+	Accepted int `json:"accepted"`
+}
+
+// TaskStats counts the control plane's tasks.
+type TaskStats struct {
+	Accepted    uint64 `json:"accepted"`
+	Completed   uint64 `json:"completed"`
+	Pending     uint64 `json:"pending"` // accepted, not completed
+	Dispatches  uint64 `json:"dispatches"`
+	Redelivered uint64 `json:"redelivered"`
+	Duplicates  uint64 `json:"duplicate_results"` // results for tasks already completed
+}
