@@ -240,3 +240,15 @@ type TaskStats struct {
 	Redelivered uint64 `json:"redelivered"`
 	Duplicates  uint64 `json:"duplicate_results"` // results for tasks already completed
 }
+
+// Ready is what cmd/controlplane and cmd/worker write to the file named by
+// --ready-file once every socket is bound, so that whoever started them
+// (tests, the harness) learns the real addresses when ports were 0. It is
+// written to a temporary name and renamed, so a reader never sees half.
+type Ready struct {
+	NodeID string `json:"node_id"`
+	PID    int    `json:"pid"`
+	// Addresses by role. Control plane: "bind", "pub", "tasks", "results",
+	// "admin", "metrics"; worker: "bind", "metrics". Metrics is a host:port.
+	Addresses map[string]string `json:"addresses"`
+}
