@@ -22,7 +22,9 @@ test: fmt-check vet
 
 # A short run of every fuzz target (Go runs one target per invocation).
 fuzz-smoke:
-	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 10s ./impl/envelope
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 8s ./impl/envelope
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 8s ./harness/scenario
+	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime 8s ./harness/result
 
 # The messaging layer's benchmarks, each beside its bare-mangos (or
 # encoding/json) twin in the same run, summed up into RESULTS.md.

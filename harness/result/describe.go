@@ -1,0 +1,82 @@
+package result
+
+import (
+	"encoding/json"
+	"reflect"
+	"strconv"
+	"strings"
+)
+
+// fits says whether the JSON token tok can decode into a t.
+func fits(tok json.Token, t reflect.Type) bool {
+	if tok == nil || t.Kind() == reflect.Interface {
+		return true // null leaves the zero value; any takes anything
+	}
+	switch v := tok.(type) {
+	case json.Delim:
+		if v == '{' {
+			return t.Kind() == reflect.Map || t.Kind() == reflect.Struct && t != timeType
+		}
+		return t.Kind() == reflect.Slice || t.Kind() == reflect.Array
+	case string:
+		return t.Kind() == reflect.String || t == timeType // the time's format is encoding/json's to check
+	case json.Number:
+		switch describe(t) {
+		case "a number":
+			return true
+		case "a whole number":
+			return !strings.ContainsAny(string(v), ".eE")
+		}
+	case bool:
+		return t.Kind() == reflect.Bool
+	}
+	return false
+}
+
+// describe names what a Go type takes, as someone editing the JSON thinks
+// of it.
+func describe(t reflect.Type) string {
+	if t == timeType {
+		return "a time (RFC 3339)"
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return "true or false"
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	}
+	return t.String()
+}
+
+// describeToken says what the JSON holds, with the value when it is short.
+func describeToken(tok json.Token) string {
+	switch v := tok.(type) {
+	case json.Delim:
+		if v == '{' {
+			return "an object"
+		}
+		return "a list"
+	case string:
+		if len(v) > 24 {
+			return "a string"
+		}
+		return "the string " + strconv.Quote(v)
+	case json.Number:
+		if len(v) > 24 {
+			return "a number"
+		}
+		return "the number " + string(v)
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	return "null"
+}

@@ -1,0 +1,122 @@
+package result
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+)
+
+// FileName is the name Write gives the result and ReadDir looks for.
+const FileName = "result.json"
+
+// Read reads and checks one result.json. Every error names the file; a
+// malformed one also the line, a foreign one its schema and the one this
+// build reads. Test the kind with errors.Is: ErrMalformed, ErrSchema or
+// ErrInvalid.
+func Read(path string) (*Result, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("result: %w", err)
+	}
+	return Decode(path, data)
+}
+
+// Decode is Read for data already in memory; name stands for the file in
+// messages.
+func Decode(name string, data []byte) (*Result, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, &fileError{file: name, msg: "file is empty", kind: ErrMalformed}
+	}
+	// The schema first, since a file of another version may well have
+	// fields this one does not: "wrong schema" is the useful message then.
+	var probe struct {
+		Schema *string `json:"schema"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return nil, jsonError(name, data, err)
+	}
+	if probe.Schema == nil || *probe.Schema != Schema {
+		return nil, schemaError(name, probe.Schema)
+	}
+	if probs := checkShape(data, reflect.TypeFor[Result]()); len(probs) > 0 {
+		errs := make([]error, len(probs))
+		for i, p := range probs {
+			errs[i] = malformedAt(name, data, p.off, true, nil, "%s: %s", p.path, p.msg)
+		}
+		return nil, errors.Join(errs...)
+	}
+	// What is left for encoding/json to find: numbers out of range, times
+	// that do not parse. DisallowUnknownFields is a backstop.
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	r := new(Result)
+	if err := dec.Decode(r); err != nil {
+		return nil, jsonError(name, data, err)
+	}
+	if probs := r.problems(); len(probs) > 0 {
+		return nil, &invalidError{file: name, problems: probs}
+	}
+	return r, nil
+}
+
+// jsonError turns an encoding/json error into one that says where.
+func jsonError(name string, data []byte, err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	// encoding/json's offsets count the bytes read up to and including
+	// the offending one: the byte before is where the problem is. For a
+	// wrong type that is the end of the value, so only its line is exact.
+	switch {
+	case errors.As(err, &syn):
+		return malformedAt(name, data, syn.Offset-1, true, err, "invalid JSON: %s", syn)
+	case errors.As(err, &typ) && typ.Field == "":
+		return malformedAt(name, data, typ.Offset-1, false, err, "the file holds a JSON %s, not an object", typ.Value)
+	case errors.As(err, &typ):
+		return malformedAt(name, data, typ.Offset-1, false, err, "%s: got a JSON %s, want %s", typ.Field, typ.Value, typ.Type)
+	}
+	return malformedAt(name, data, -1, false, err, "%s", strings.TrimPrefix(err.Error(), "json: "))
+}
+
+// Entry is one result.json found by ReadDir.
+type Entry struct {
+	Path   string
+	Result *Result
+}
+
+// ReadDir reads every result.json under dir, at any depth, in lexical path
+// order: dir/<scenario>/result.json for one run, dir/run-N/<scenario>/...
+// for repeated ones. It returns the files it could read together with one
+// error joining every file it could not; ErrNoResults if there were none.
+func ReadDir(dir string) ([]Entry, error) {
+	var found []Entry
+	var errs []error
+	walkErr := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("result: %w", err))
+			return nil // report it and read what can be read
+		}
+		if d.IsDir() || d.Name() != FileName {
+			return nil
+		}
+		r, err := Read(path)
+		if err != nil {
+			errs = append(errs, err)
+			return nil
+		}
+		found = append(found, Entry{Path: path, Result: r})
+		return nil
+	})
+	if walkErr != nil {
+		errs = append(errs, walkErr)
+	}
+	if len(found) == 0 && len(errs) == 0 {
+		return nil, fmt.Errorf("%w under %s", ErrNoResults, dir)
+	}
+	return found, errors.Join(errs...)
+}

@@ -1,0 +1,156 @@
+package scenario
+
+import (
+	"cmp"
+	"strconv"
+	"time"
+)
+
+// check runs the checks that span fields, after the whole file is read (a
+// fault's target depends on workers, wherever workers is written). It
+// skips fields already reported, so that one mistake gives one message.
+func (d *decoder) check(s *Scenario, targets [][]target) {
+	for _, f := range []string{"name", "duration", "workloads"} {
+		if !d.has(f) && !d.seen[f].bad {
+			d.report(f, 0, nil, "required")
+		}
+	}
+	if d.has("workloads") && len(s.Workloads) == 0 && !d.seen["workloads"].bad {
+		d.report("workloads", 0, nil, "at least one workload is required")
+	}
+	d.checkCluster(s.Cluster)
+	for i := range s.Workloads {
+		d.checkWorkload(&s.Workloads[i], index("workloads", i))
+	}
+	d.nameWorkloads(s.Workloads)
+	for i := range s.Faults {
+		p := index("faults", i)
+		if d.seen[p].bad { // not a mapping: said so already
+			continue
+		}
+		d.checkFault(s, &s.Faults[i], p)
+		d.resolveTargets(s, &s.Faults[i], p, targets[i])
+	}
+}
+
+// checkCluster compares the heartbeat settings with each other, or with
+// impl/'s default for the one not given: a timeout below the interval would
+// declare every worker dead between two beats.
+func (d *decoder) checkCluster(c Cluster) {
+	iv, to := "cluster.heartbeat_interval", "cluster.heartbeat_timeout"
+	if d.seen[iv].bad || d.seen[to].bad || (!d.has(iv) && !d.has(to)) {
+		return
+	}
+	interval := cmp.Or(c.HeartbeatInterval, DefaultHeartbeatInterval)
+	timeout := cmp.Or(c.HeartbeatTimeout, DefaultHeartbeatTimeout)
+	switch {
+	case timeout >= interval:
+	case !d.has(iv):
+		d.report(to, 0, nil, "must be >= heartbeat_interval (default %v)", interval)
+	case !d.has(to):
+		d.report(iv, 0, nil, "must be <= heartbeat_timeout (default %v)", timeout)
+	default:
+		d.report(to, 0, nil, "must be >= heartbeat_interval (%v)", interval)
+	}
+}
+
+func (d *decoder) checkWorkload(w *Workload, p string) {
+	if d.seen[p].bad {
+		return
+	}
+	if !d.has(p + ".pattern") {
+		d.report(p+".pattern", 0, nil, "required")
+	}
+	if d.ok(p+".pattern") && d.ok(p+".mode") {
+		switch {
+		case (w.Pattern == PatternBus || w.Pattern == PatternPair) && w.Mode != ModeRaw:
+			d.report(p+".mode", 0, nil, "pattern %s runs only in mode raw", w.Pattern)
+		case w.Pattern == PatternHeartbeat && w.Mode != ModeImpl:
+			d.report(p+".mode", 0, nil, "pattern heartbeat is impl/'s own protocol: it runs only in mode impl")
+		}
+	}
+	if w.Mode == "" && w.Pattern != "" {
+		w.Mode = ModeImpl
+		if w.Pattern == PatternBus || w.Pattern == PatternPair {
+			w.Mode = ModeRaw // the only mode they have, so not worth writing
+		}
+	}
+	switch rate, conc := d.has(p+".rate"), d.has(p+".concurrency"); {
+	case rate && conc:
+		d.report(p+".concurrency", 0, nil, "rate is given too: choose open loop (rate) or closed loop (concurrency)")
+	case !rate && !conc:
+		d.report(p, 0, nil, "needs rate (open loop) or concurrency (closed loop)")
+	}
+	if d.ok(p+".endpoint") && d.ok(p+".pattern") && w.Pattern != PatternReqRep {
+		d.report(p+".endpoint", 0, nil, "only for pattern reqrep, not %s", w.Pattern)
+	} else if w.Pattern == PatternReqRep && !d.has(p+".endpoint") {
+		w.Endpoint = DefaultEndpoint
+	}
+	if d.ok(p+".task") && d.ok(p+".pattern") && w.Pattern != PatternPushPull {
+		d.report(p+".task", 0, nil, "only for pattern pushpull, not %s", w.Pattern)
+	} else if w.Pattern == PatternPushPull && !d.has(p+".task") {
+		w.Task = TaskEcho
+	}
+	if !d.has(p + ".size") {
+		w.Size = SizeRange{Min: DefaultSize, Max: DefaultSize}
+	}
+}
+
+// nameWorkloads checks the names given and names the others after their
+// pattern, skipping names taken, so that every workload has its own
+// metrics in the results.
+func (d *decoder) nameWorkloads(ws []Workload) {
+	taken := map[string]int{} // name -> line
+	for i, w := range ws {
+		p := index("workloads", i) + ".name"
+		if !d.ok(p) {
+			continue
+		}
+		if line, dup := taken[w.Name]; dup {
+			d.report(p, 0, nil, "%q is already the name of the workload at line %d", w.Name, line)
+			continue
+		}
+		taken[w.Name] = d.lineOf(p)
+	}
+	for i := range ws {
+		w := &ws[i]
+		if w.Name != "" || w.Pattern == "" || d.has(index("workloads", i)+".name") {
+			continue
+		}
+		w.Name = string(w.Pattern)
+		for n := 2; ; n++ {
+			if _, dup := taken[w.Name]; !dup {
+				break
+			}
+			w.Name = string(w.Pattern) + "-" + strconv.Itoa(n)
+		}
+		taken[w.Name] = w.Line
+	}
+}
+
+// resolveTargets expands all and checks that each worker-N exists.
+func (d *decoder) resolveTargets(s *Scenario, f *Fault, p string, targets []target) {
+	if !d.has(p+".target") && !d.seen[p+".target"].bad {
+		d.report(p+".target", 0, nil, "required")
+		return
+	}
+	known := !d.seen["workers"].bad // else the count is the default, not what was meant
+	for _, t := range targets {
+		switch {
+		case t.name == "all":
+			for n := 1; n <= s.Workers; n++ {
+				f.Targets = append(f.Targets, "worker-"+strconv.Itoa(n))
+			}
+		case t.name == "controlplane":
+			f.Controlplane = true
+		case known && t.worker > s.Workers:
+			d.report(t.path, 0, nil, "no %s (workers: %d)", t.name, s.Workers)
+		default:
+			f.Targets = append(f.Targets, t.name)
+		}
+	}
+}
+
+// within checks that at+d ends inside the run; written as d > duration-at
+// because at+d can overflow.
+func within(at, d, duration time.Duration) bool { return d <= duration-at }

@@ -1,0 +1,189 @@
+// Package scenario reads benchmark scenario files strictly and checks them
+// whole before anything starts, reporting every problem at once as
+// FILE:LINE: FIELD: problem.
+package scenario
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Defaults and limits of the schema.
+const (
+	DefaultWorkers  = 1
+	MaxWorkers      = 1024
+	DefaultSeed     = 1
+	DefaultEndpoint = "/health"
+	DefaultSize     = 1 * KiB
+	// impl/worker's and impl/controlplane's defaults, to check a heartbeat
+	// setting given alone; copied so that reading a scenario (nngbench list)
+	// does not link the whole of impl/.
+	DefaultHeartbeatInterval = 10 * time.Second
+	DefaultHeartbeatTimeout  = 30 * time.Second
+)
+
+// Scenario is one checked scenario file, defaults filled in.
+type Scenario struct {
+	File        string // where it was read from, for messages
+	Name        string // [a-z0-9-]+; names the output folder
+	Description string
+	Workers     int // worker processes, 1..1024
+	Transport   Transport
+	Seed        int64 // for every random choice of the run, so a run can be repeated
+	Warmup      time.Duration
+	Duration    time.Duration // measured time, after Warmup
+	Cluster     Cluster
+	Workloads   []Workload // at least one
+	Faults      []Fault    // the timeline, in file order
+	Gates       []Gate
+}
+
+// Cluster overrides control-plane and worker settings. A zero field keeps
+// impl/'s default; InstanceStart is a pointer because 0 is a valid override.
+type Cluster struct {
+	HeartbeatInterval time.Duration
+	HeartbeatTimeout  time.Duration // >= the interval in effect
+	RequestTimeout    time.Duration
+	TaskLease         time.Duration
+	TaskBatch         int
+	InstanceStart     *time.Duration
+}
+
+// Workload is one stream of messages in one pattern.
+type Workload struct {
+	Name        string // unique; defaults to the pattern, then pattern-2, pattern-3, ...
+	Pattern     Pattern
+	Mode        Mode      // defaults to impl, or raw for bus and pair, which only run raw
+	Rate        Rate      // open loop; zero when Concurrency is set
+	Concurrency int       // closed loop: messages in flight; zero when Rate is set
+	Size        SizeRange // payload bytes; default 1KiB
+	Endpoint    string    // reqrep only; default /health
+	Task        string    // pushpull only: echo, sleep or hash; default echo
+	Line        int       // where it starts in the file, for messages about it later
+}
+
+// Fault is one entry of the timeline. Fields that do not apply to Kind are
+// zero.
+type Fault struct {
+	At            time.Duration // after the end of warmup
+	For           time.Duration // 0 = until the end of the run
+	Kind          FaultKind
+	Targets       []string // worker-N, "all" expanded; the control plane is Controlplane
+	Controlplane  bool
+	Link          Link          // toxics and partition; "" = every link
+	Direction     Direction     // toxics and partition; default both
+	Toxicity      float64       // toxics: the share of connections hit; default 1
+	Latency       time.Duration // latency: added to each chunk of data
+	Jitter        time.Duration // latency: up to this much more or less
+	Delay         time.Duration // slow_close: before closing; slicer: between slices
+	Timeout       time.Duration // timeout: 0 holds data until healed; reset_peer: before the reset
+	RestartAfter  time.Duration // kill: start the process again after this; 0 = never
+	Rate          int64         // bandwidth: bytes per second, written 100KiB or 100KiB/s
+	Bytes         int64         // limit_data: close after this many bytes
+	AverageSize   int64         // slicer
+	SizeVariation int64         // slicer
+	Line          int           // where it starts in the file
+}
+
+// Gate is a pass/fail condition on the results, kept as written: its
+// grammar belongs to the gate package.
+type Gate struct {
+	Expr string
+	Line int
+}
+
+// Load reads and checks the scenario file at path.
+func Load(path string) (*Scenario, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("scenario: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse checks a scenario held in data; name is the file name used in
+// messages. The error joins one *Error per problem, in file order.
+func Parse(name string, data []byte) (*Scenario, error) {
+	root, err := document(name, data)
+	if err != nil {
+		return nil, err
+	}
+	d := newDecoder(name)
+	s, targets := d.scenario(root)
+	if d.fatal != nil {
+		return nil, d.fatal
+	}
+	if s != nil {
+		d.check(s, targets)
+	}
+	if err := joinErrors(d.errs); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// document parses data as exactly one YAML document.
+func document(name string, data []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); errors.Is(err, io.EOF) || (err == nil && len(doc.Content) == 0) {
+		return nil, &Error{File: name, Line: 1, Msg: "empty file: a scenario needs at least name, duration and workloads"}
+	} else if err != nil {
+		return nil, syntaxError(name, err)
+	}
+	var next yaml.Node
+	if err := dec.Decode(&next); err == nil {
+		return nil, &Error{File: name, Line: next.Line, Msg: "a second YAML document: a scenario file holds one"}
+	} else if !errors.Is(err, io.EOF) {
+		return nil, syntaxError(name, err)
+	}
+	return doc.Content[0], nil
+}
+
+// Summary describes the scenario in one line for `nngbench list`, which
+// prints the name beside it.
+func (s *Scenario) Summary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d worker%s, %s, %v", s.Workers, plural(s.Workers), s.Transport, s.Duration)
+	if s.Warmup > 0 {
+		fmt.Fprintf(&b, " after %v warmup", s.Warmup)
+	}
+	b.WriteString(";")
+	for i, w := range s.Workloads {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(" " + w.Name)
+		var tags []string
+		if w.Name != string(w.Pattern) {
+			tags = append(tags, string(w.Pattern))
+		}
+		if w.Mode == ModeRaw {
+			tags = append(tags, "raw")
+		}
+		if len(tags) > 0 {
+			b.WriteString(" (" + strings.Join(tags, ", ") + ")")
+		}
+		if w.Concurrency > 0 {
+			fmt.Fprintf(&b, " %d in flight", w.Concurrency)
+		} else {
+			fmt.Fprintf(&b, " %g/s", w.Rate.PerSecond)
+		}
+	}
+	fmt.Fprintf(&b, "; %d fault%s", len(s.Faults), plural(len(s.Faults)))
+	return b.String()
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
