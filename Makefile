@@ -34,6 +34,8 @@ bench:
 		| tee $(BENCH_OUT)/layer-bench.txt
 	$(GO) test -run '^$$' -bench . -count $(BENCH_COUNT) -benchtime 40000x ./impl/reqrep \
 		| tee -a $(BENCH_OUT)/layer-bench.txt
+	$(GO) test -run '^$$' -bench Tasks -count $(BENCH_COUNT) -benchtime 100000x ./impl/e2e \
+		| tee -a $(BENCH_OUT)/layer-bench.txt
 	$(GO) run ./scripts/benchreport -in $(BENCH_OUT)/layer-bench.txt -out RESULTS.md
 
 lint: fmt-check vet

@@ -33,15 +33,34 @@ type comparison struct {
 	baseLabel  string  // what the baseline is
 	throughput bool    // report messages per second, where higher is better
 	limit      float64 // target for the layer against the baseline; 0 = none
+	payload    string  // for benchmarks of one size: the size, and name has no %s
 }
 
 var comparisons = []comparison{
-	{"Envelope encode + decode", "Envelope/%s", "encoding/json", false, 0},
-	{"Req/rep round trip, tcp, one request in flight", "ReqRep/%s", "bare mangos", false, 1.3},
-	{"Push/pull throughput, tcp, one pusher to one puller", "PushPull/%s", "bare mangos", true, 0.70},
+	{"Envelope encode + decode", "Envelope/%s", "encoding/json", false, 0, ""},
+	{"Req/rep round trip, tcp, one request in flight", "ReqRep/%s", "bare mangos", false, 1.3, ""},
+	{"Push/pull throughput, tcp, one pusher to one puller", "PushPull/%s", "bare mangos", true, 0.70, ""},
+	{"Tasks end to end (dispatch, execute, acknowledge), 8 workers, in tasks/s", "Tasks",
+		"bare mangos one-way push/pull, msgs/s", true, 1.0, "1KiB"},
 }
 
 var sizes = []string{"64B", "1KiB"}
+
+// sizes are the payloads a comparison ran at.
+func (c comparison) sizes() []string {
+	if c.payload != "" {
+		return []string{c.payload}
+	}
+	return sizes
+}
+
+// key is the benchmark's name at one payload size.
+func (c comparison) key(size string) string {
+	if c.payload != "" {
+		return c.name
+	}
+	return fmt.Sprintf(c.name, size)
+}
 
 func main() {
 	in := flag.String("in", "", "benchmark output to read (go test -bench)")
@@ -127,8 +146,8 @@ func write(w io.Writer, samples map[string]map[string][]float64, runs int, in st
 	fmt.Fprintf(w, "|---|---|---|---|---|---|---|---|\n")
 	rows := 0
 	for _, c := range comparisons {
-		for _, size := range sizes {
-			m := samples[fmt.Sprintf(c.name, size)]
+		for _, size := range c.sizes() {
+			m := samples[c.key(size)]
 			base, cand, ratio := median(m["base-sec/op"]), median(m["cand-sec/op"]), median(m["cand/base"])
 			if len(m["cand/base"]) == 0 {
 				continue

@@ -1,0 +1,57 @@
+package controlplane
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"strconv"
+
+	"github.com/nngbench/nngbench/impl/api"
+	"github.com/nngbench/nngbench/impl/envelope"
+)
+
+// SetConfig merges values into the config, makes the result the next
+// version (1, 2, 3, ...) and broadcasts it under api.TopicConfigUpdate.
+// Versions reach the wire in order. A worker that missed a broadcast sees
+// the newer version in its heartbeat reply and fetches api.ConfigLatest.
+// If the snapshot cannot be published (it is too large, say), nothing
+// changes and the error says why.
+func (cp *ControlPlane) SetConfig(ctx context.Context, values map[string]string) (api.ConfigSnapshot, error) {
+	if err := cp.running(); err != nil {
+		return api.ConfigSnapshot{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return api.ConfigSnapshot{}, fmt.Errorf("controlplane: set config: %w", err)
+	}
+	if len(values) == 0 {
+		return api.ConfigSnapshot{}, fmt.Errorf("%w: no values to set", ErrBadRequest)
+	}
+	if _, ok := values[""]; ok {
+		return api.ConfigSnapshot{}, fmt.Errorf("%w: empty config key", ErrBadRequest)
+	}
+	cp.cfgMu.Lock()
+	next := api.ConfigSnapshot{Version: cp.snapshot.Version + 1, Values: maps.Clone(cp.snapshot.Values)}
+	maps.Copy(next.Values, values)
+	data, err := envelope.DataOf(next)
+	if err == nil {
+		// Published under the lock, so that versions go out in order.
+		_, err = cp.pub.Publish(api.TopicConfigUpdate, data)
+	}
+	if err != nil {
+		cp.cfgMu.Unlock()
+		return api.ConfigSnapshot{}, fmt.Errorf("controlplane: publish config version %d: %w", next.Version, err)
+	}
+	cp.snapshot = next
+	cp.cfgMu.Unlock()
+	cp.log.Info(fmt.Sprintf("Published config version %d (%d keys)", next.Version, len(next.Values)))
+	cp.emit(Event{Kind: ConfigPublished, Detail: "version " + strconv.FormatUint(next.Version, 10)})
+	return api.ConfigSnapshot{Version: next.Version, Values: maps.Clone(next.Values)}, nil
+}
+
+// Config returns the latest config snapshot (version 0, no values, before
+// the first SetConfig).
+func (cp *ControlPlane) Config() api.ConfigSnapshot {
+	cp.cfgMu.Lock()
+	defer cp.cfgMu.Unlock()
+	return api.ConfigSnapshot{Version: cp.snapshot.Version, Values: maps.Clone(cp.snapshot.Values)}
+}
