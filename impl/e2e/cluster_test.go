@@ -81,11 +81,11 @@ func (c *cluster) addWorker(name string, o workerOpts) *proc {
 	cfg := map[string]any{
 		"node_id": name,
 		"messaging": map[string]any{
-			"bind_address":          "tcp://127.0.0.1:0",
-			"control_plane_address": c.cp.Ready.Addresses["bind"],
-			"sub_address":           sub,
-			"task_address":          c.cp.Ready.Addresses["tasks"],
-			"result_address":        c.cp.Ready.Addresses["results"],
+			"bind_address":               "tcp://127.0.0.1:0",
+			"control_plane_address":      c.cp.Ready.Addresses["bind"],
+			"sub_address":                sub,
+			"task_address":               c.cp.Ready.Addresses["tasks"],
+			"result_address":             c.cp.Ready.Addresses["results"],
 			"heartbeat_interval_seconds": interval.Seconds(), "reconnect_interval_seconds": 0.1,
 			"request_timeout_seconds": 1,
 		},
