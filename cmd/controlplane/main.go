@@ -86,7 +86,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 	if *readyFile != "" {
 		ready := api.Ready{NodeID: cfg.NodeID, PID: os.Getpid(), Addresses: cp.Addresses()}
-		if err := writeReady(*readyFile, ready); err != nil {
+		if err := ready.WriteFile(*readyFile); err != nil {
 			log.Error("could not write the ready file", "error", errors.Join(err, cp.Close()))
 			return exitFailure
 		}

@@ -14,7 +14,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -22,7 +21,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 
 	"github.com/nngbench/nngbench/impl/api"
@@ -111,7 +109,7 @@ func serve(w *worker.Worker, cfg worker.Config, readyFile string, log *slog.Logg
 		addrs := w.Addresses()
 		ready := api.Ready{NodeID: cfg.NodeID, PID: os.Getpid(),
 			Addresses: map[string]string{"bind": addrs["bind"], "metrics": addrs["metrics"]}}
-		if err := writeReady(readyFile, ready); err != nil {
+		if err := ready.WriteFile(readyFile); err != nil {
 			log.Error("could not write the ready file", "error", err)
 			_ = w.Close()
 			return exitFailure
@@ -125,28 +123,4 @@ func serve(w *worker.Worker, cfg worker.Config, readyFile string, log *slog.Logg
 		return exitFailure
 	}
 	return exitOK
-}
-
-// writeReady writes r to a temporary file beside path and renames it, so
-// a reader never sees half of it.
-func writeReady(path string, r api.Ready) error {
-	b, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(append(b, '\n'))
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		_ = os.Remove(f.Name())
-	}
-	return err
 }

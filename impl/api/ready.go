@@ -1,17 +1,15 @@
-package main
+package api
 
 import (
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
-
-	"github.com/nngbench/nngbench/impl/api"
 )
 
-// writeReady writes r to path atomically: to a temporary file in the same
-// directory, then renamed, so a reader never sees half of it.
-func writeReady(path string, r api.Ready) error {
+// WriteFile writes r to path atomically: to a temporary file beside it,
+// then renamed, so a reader polling for the file never sees half of it.
+func (r Ready) WriteFile(path string) error {
 	data, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return fmt.Errorf("ready file: %w", err)
