@@ -127,6 +127,8 @@ func TestParseErrors(t *testing.T) {
 			want: "x.yaml:9: faults[0].kind: kill acts on a process, and transport inproc runs the cluster in one process"},
 		{name: "inproc with a toxic", yaml: head + "transport: inproc\nfaults:\n  - {at: 1s, kind: latency, latency: 5ms, target: all}\n",
 			want: "x.yaml:8: faults[0].kind: latency acts on a proxied TCP link, and transport inproc has none"},
+		{name: "ipc with a partition", yaml: head + "transport: ipc\nfaults:\n  - {at: 1s, for: 1s, kind: partition, target: worker-1}\n",
+			want: "x.yaml:8: faults[0].kind: partition acts on a proxied TCP link, and transport ipc has none"},
 		{name: "heartbeat timeout below the default interval", yaml: head + "cluster:\n  heartbeat_timeout: 5s\n",
 			want: "x.yaml:7: cluster.heartbeat_timeout: must be >= heartbeat_interval (default 10s)"},
 		{name: "missing name is reported at the parent", yaml: "# comment\nduration: 1s\nworkloads:\n  - {pattern: reqrep, rate: 1/s}\n",

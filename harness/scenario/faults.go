@@ -141,16 +141,14 @@ func (d *decoder) checkToxiproxyUnits(f *Fault, p string) {
 	}
 }
 
-// checkTransport refuses faults that inproc cannot have: it runs the whole
-// cluster in one process, with sockets that meet in memory.
+// checkTransport refuses faults a transport cannot have: inproc runs the
+// whole cluster in one process, with sockets that meet in memory; ipc links
+// are Unix sockets, which toxiproxy (TCP only) cannot sit on.
 func (d *decoder) checkTransport(s *Scenario, f *Fault, p string) {
-	if s.Transport != TransportInproc {
-		return
-	}
 	switch {
-	case f.Kind == FaultKill || f.Kind == FaultPause || f.Kind == FaultRestart:
+	case s.Transport == TransportInproc && (f.Kind == FaultKill || f.Kind == FaultPause || f.Kind == FaultRestart):
 		d.report(p+".kind", 0, nil, "%s acts on a process, and transport inproc runs the cluster in one process", f.Kind)
-	case f.Kind.IsToxic() || f.Kind == FaultPartition:
-		d.report(p+".kind", 0, nil, "%s acts on a proxied TCP link, and transport inproc has none", f.Kind)
+	case (s.Transport == TransportInproc || s.Transport == TransportIPC) && (f.Kind.IsToxic() || f.Kind == FaultPartition):
+		d.report(p+".kind", 0, nil, "%s acts on a proxied TCP link, and transport %s has none", f.Kind, s.Transport)
 	}
 }
