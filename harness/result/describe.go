@@ -53,8 +53,9 @@ func describe(t reflect.Type) string {
 		return "a list"
 	case reflect.Struct, reflect.Map:
 		return "an object"
+	default:
+		return t.String()
 	}
-	return t.String()
 }
 
 // describeToken says what the JSON holds, with the value when it is short.

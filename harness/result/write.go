@@ -98,7 +98,7 @@ func writeAtomic(path string, data []byte) (err error) {
 	defer func() {
 		if err != nil {
 			f.Close()
-			os.Remove(f.Name())
+			_ = os.Remove(f.Name()) // best effort: the write error is what matters
 			err = fmt.Errorf("result: writing %s: %w", path, err)
 		}
 	}()

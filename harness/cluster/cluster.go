@@ -1,0 +1,159 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"sync"
+
+	toxiclient "github.com/Shopify/toxiproxy/v2/client"
+	"github.com/nngbench/nngbench/impl/controlplane"
+	"github.com/nngbench/nngbench/impl/reqrep"
+	"github.com/nngbench/nngbench/impl/retry"
+)
+
+// Cluster is a running cluster. Its methods are safe for concurrent use.
+type Cluster struct {
+	opts   Options
+	toxi   *Toxiproxy // nil with an external server
+	client *toxiclient.Client
+	cp     cpHandle
+	cmds   *reqrep.Client // the harness's own client, through the command proxies
+
+	mu      sync.Mutex
+	workers map[string]*Process
+	names   []string                     // worker-1..worker-N
+	proxies map[string]*toxiclient.Proxy // by proxyName
+	order   []string                     // proxy names in creation order
+
+	closeOnce sync.Once
+	closeErr  error
+	closed    chan struct{} // closed when Close starts: ends the ctx watcher
+	watched   chan struct{} // closed when the ctx watcher has returned
+}
+
+// Start brings up toxiproxy, the control plane and opts.Workers workers,
+// and returns once every worker is online through its proxies. On error
+// everything started is stopped again. Cancelling ctx later closes the
+// cluster (as Close does), so that a harness interrupted with Ctrl-C
+// leaves nothing behind; Close must still be called to wait for that.
+func Start(ctx context.Context, opts Options) (*Cluster, error) {
+	opts = opts.withDefaults()
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("cluster: dir: %w", err)
+	}
+	c := &Cluster{
+		opts: opts, workers: map[string]*Process{}, proxies: map[string]*toxiclient.Proxy{},
+		closed: make(chan struct{}), watched: make(chan struct{}),
+	}
+	if err := c.boot(ctx); err != nil {
+		close(c.watched)
+		return nil, errors.Join(err, c.Close(context.WithoutCancel(ctx)))
+	}
+	go c.watch(ctx)
+	return c, nil
+}
+
+// watch closes the cluster when ctx ends before Close is called.
+func (c *Cluster) watch(ctx context.Context) {
+	defer close(c.watched)
+	select {
+	case <-ctx.Done():
+		c.shutdown(context.WithoutCancel(ctx))
+	case <-c.closed:
+	}
+}
+
+func (c *Cluster) boot(ctx context.Context) error {
+	url := c.opts.ToxiproxyURL
+	if url == "" {
+		t, err := NewToxiproxy()
+		if err != nil {
+			return err
+		}
+		c.toxi, url = t, t.URL()
+	}
+	var err error
+	if c.client, err = newToxiClient(url); err != nil {
+		return err
+	}
+	if c.cmds, err = reqrep.NewClient(reqrep.ClientConfig{Name: "harness",
+		Retry: retry.Policy{MaxRetries: retry.Disabled}}); err != nil {
+		return fmt.Errorf("cluster: client: %w", err)
+	}
+	if c.opts.ControlPlane == Separate {
+		c.cp, err = startProcessCP(ctx, c.opts)
+	} else {
+		c.cp, err = startEmbeddedCP(ctx, c.opts)
+	}
+	if err != nil {
+		c.cp = nil
+		return err
+	}
+	for i := 1; i <= c.opts.Workers; i++ {
+		if err := c.startWorker(ctx, fmt.Sprintf("worker-%d", i)); err != nil {
+			return err
+		}
+	}
+	return c.waitOnline(ctx)
+}
+
+// Worker returns worker name ("worker-N"), or nil.
+func (c *Cluster) Worker(name string) *Process {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.workers[name]
+}
+
+// Workers returns the workers' names, worker-1 first.
+func (c *Cluster) Workers() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.names)
+}
+
+// Proxy returns the proxy of worker's link (one of api.Links), or nil.
+func (c *Cluster) Proxy(worker, link string) *toxiclient.Proxy {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.proxies[proxyName(worker, link)]
+}
+
+// Proxies returns every proxy, in creation order.
+func (c *Cluster) Proxies() []*toxiclient.Proxy {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]*toxiclient.Proxy, 0, len(c.order))
+	for _, n := range c.order {
+		out = append(out, c.proxies[n])
+	}
+	return out
+}
+
+// Toxiproxy returns the client of the toxiproxy server in use.
+func (c *Cluster) Toxiproxy() *toxiclient.Client { return c.client }
+
+// ControlPlane returns the embedded control plane, or nil in Separate mode.
+func (c *Cluster) ControlPlane() *controlplane.ControlPlane {
+	if e, ok := c.cp.(*embeddedCP); ok {
+		return e.cp
+	}
+	return nil
+}
+
+// Addresses returns the control plane's bound addresses by role ("bind",
+// "pub", "tasks", "results", "admin", "metrics"), as in api.Ready.
+func (c *Cluster) Addresses() map[string]string { return c.cp.addresses() }
+
+// Dir is where configs, logs, ready files and journals are.
+func (c *Cluster) Dir() string { return c.opts.Dir }
+
+// proxyName is "worker-N.<link>". Not "worker-N/<link>": toxiproxy's API
+// addresses a proxy as /proxies/{name}, and its router cannot match a name
+// with a slash (creation works, then every later call gets a 404).
+func proxyName(worker, link string) string { return worker + "." + link }

@@ -1,0 +1,73 @@
+package cluster
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/nngbench/nngbench/impl/config"
+	"github.com/nngbench/nngbench/impl/controlplane"
+	"github.com/nngbench/nngbench/impl/worker"
+)
+
+// controlPlaneConfig is the control plane's config: every address on
+// loopback port 0, impl's defaults overridden by Timing.
+func controlPlaneConfig(o Options) controlplane.Config {
+	cfg := controlplane.Default()
+	any0 := "tcp://127.0.0.1:0"
+	m := &cfg.Messaging
+	m.BindAddress, m.PubAddress, m.TaskAddress, m.ResultAddress, m.AdminAddress = any0, any0, any0, any0, any0
+	cfg.MetricsAddress = "127.0.0.1:0"
+	t := o.Timing
+	setSeconds(&m.HeartbeatInterval, t.HeartbeatInterval)
+	setSeconds(&m.HeartbeatTimeout, t.HeartbeatTimeout)
+	setSeconds(&m.RequestTimeout, t.RequestTimeout)
+	setSeconds(&cfg.Tasks.Lease, t.TaskLease)
+	if t.TaskBatch > 0 {
+		cfg.Tasks.BatchSize = t.TaskBatch
+	}
+	return cfg
+}
+
+// workerLinks are the addresses a worker is given: the proxies' listen
+// addresses, as tcp:// URLs.
+type workerLinks struct {
+	bind, advertise, controlPlane, sub, tasks, results string
+}
+
+// workerConfig is worker-N's config; its links all go through proxies.
+func workerConfig(o Options, name string, l workerLinks) worker.Config {
+	cfg := worker.DefaultConfig()
+	cfg.NodeID = name
+	m := &cfg.Messaging
+	m.BindAddress, m.AdvertiseAddress = l.bind, l.advertise
+	m.ControlPlaneAddress, m.SubAddress, m.TaskAddress, m.ResultAddress = l.controlPlane, l.sub, l.tasks, l.results
+	m.ReconnectInterval = config.Seconds(o.ReconnectInterval)
+	setSeconds(&m.HeartbeatInterval, o.Timing.HeartbeatInterval)
+	setSeconds(&m.RequestTimeout, o.Timing.RequestTimeout)
+	if o.Timing.InstanceStart != nil {
+		cfg.Instances.StartSeconds = config.Seconds(*o.Timing.InstanceStart)
+	}
+	cfg.Tasks.JournalFile = filepath.Join(o.Dir, name+".journal")
+	return cfg
+}
+
+func setSeconds(dst *config.Seconds, d interface{ Nanoseconds() int64 }) {
+	if n := d.Nanoseconds(); n > 0 {
+		*dst = config.Seconds(n)
+	}
+}
+
+// writeConfig writes v as JSON to dir/name and returns the path.
+func writeConfig(dir, name string, v any) (string, error) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return "", fmt.Errorf("cluster: %s: %w", name, err)
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return "", fmt.Errorf("cluster: %w", err)
+	}
+	return path, nil
+}

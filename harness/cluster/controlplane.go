@@ -1,0 +1,100 @@
+package cluster
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/nngbench/nngbench/impl/api"
+	"github.com/nngbench/nngbench/impl/controlplane"
+	"github.com/nngbench/nngbench/impl/metrics"
+	"github.com/nngbench/nngbench/impl/reqrep"
+	"github.com/nngbench/nngbench/impl/retry"
+)
+
+// cpHandle is the control plane, wherever it runs.
+type cpHandle interface {
+	addresses() map[string]string
+	nodes(ctx context.Context) ([]api.Node, error)
+	sockets(ctx context.Context) (metrics.Snapshot, error)
+	close(ctx context.Context) error
+}
+
+type embeddedCP struct{ cp *controlplane.ControlPlane }
+
+func startEmbeddedCP(ctx context.Context, o Options) (*embeddedCP, error) {
+	cp, err := controlplane.New(controlPlaneConfig(o), controlplane.Options{Logger: o.Logger, OnEvent: o.OnEvent})
+	if err != nil {
+		return nil, fmt.Errorf("cluster: %w", err)
+	}
+	if err := cp.Start(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("cluster: %w", err), cp.Close())
+	}
+	return &embeddedCP{cp: cp}, nil
+}
+
+func (e *embeddedCP) addresses() map[string]string                      { return e.cp.Addresses() }
+func (e *embeddedCP) nodes(context.Context) ([]api.Node, error)         { return e.cp.Nodes(), nil }
+func (e *embeddedCP) sockets(context.Context) (metrics.Snapshot, error) { return e.cp.Metrics(), nil }
+func (e *embeddedCP) close(context.Context) error                       { return e.cp.Close() }
+
+// processCP is cmd/controlplane, read through its admin socket.
+type processCP struct {
+	proc  *Process
+	admin *reqrep.Client
+}
+
+func startProcessCP(ctx context.Context, o Options) (*processCP, error) {
+	path, err := writeConfig(o.Dir, "controlplane.json", controlPlaneConfig(o))
+	if err != nil {
+		return nil, err
+	}
+	p := newProcess("controlplane", filepath.Join(o.Bin, "controlplane"), path,
+		filepath.Join(o.Dir, "controlplane.log"), filepath.Join(o.Dir, "controlplane.ready"), o)
+	if err := p.start(ctx); err != nil {
+		return nil, err
+	}
+	c := &processCP{proc: p}
+	cli, err := reqrep.NewClient(reqrep.ClientConfig{Name: "harness", Retry: retry.Policy{MaxRetries: retry.Disabled}})
+	if err == nil {
+		c.admin = cli
+		err = cli.AddPeer("admin", p.Ready().Addresses["admin"])
+	}
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("cluster: admin client: %w", err), c.close(ctx))
+	}
+	return c, nil
+}
+
+func (c *processCP) addresses() map[string]string { return c.proc.Ready().Addresses }
+
+func (c *processCP) nodes(ctx context.Context) ([]api.Node, error) {
+	var out []api.Node
+	return out, c.call(ctx, api.AdminNodes, &out)
+}
+
+func (c *processCP) sockets(ctx context.Context) (metrics.Snapshot, error) {
+	var out metrics.Snapshot
+	return out, c.call(ctx, api.AdminSockets, &out)
+}
+
+func (c *processCP) call(ctx context.Context, endpoint string, out any) error {
+	resp, err := c.admin.Call(ctx, "admin", endpoint, nil)
+	if err != nil {
+		return fmt.Errorf("cluster: controlplane %s: %w", endpoint, err)
+	}
+	if err := json.Unmarshal(resp.Data, out); err != nil {
+		return fmt.Errorf("cluster: controlplane %s: %w", endpoint, err)
+	}
+	return nil
+}
+
+func (c *processCP) close(ctx context.Context) error {
+	var err error
+	if c.admin != nil {
+		err = c.admin.Close()
+	}
+	return errors.Join(err, c.proc.terminate(ctx))
+}
