@@ -1,0 +1,127 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.nanomsg.org/mangos/v3"
+
+	"github.com/nngbench/nngbench/harness/record"
+)
+
+// receiver is one peer's receiving goroutine with its own recorder and inbox.
+type receiver struct {
+	id      int
+	sock    mangos.Socket
+	rec     *record.Recorder
+	box     *inbox
+	observe func(int, Stamp)
+	hang    <-chan struct{} // closed: stop reading, leave the socket open
+}
+
+// run records every message until the socket closes. Latency is one-way, receipt minus the
+// stamped intended (and actual) send: sender and receiver share the clock of one machine.
+func (r *receiver) run() {
+	for {
+		select {
+		case <-r.hang:
+			return
+		default:
+		}
+		m, err := r.sock.Recv()
+		at := time.Now()
+		if errors.Is(err, mangos.ErrClosed) {
+			return
+		}
+		if err != nil {
+			continue // no deadline is set, so only a closed socket ends a receive
+		}
+		st, err := ParseStamp(m)
+		if err != nil {
+			r.rec.Error()
+			continue
+		}
+		if r.observe != nil {
+			r.observe(r.id, st)
+		}
+		if r.box.add(st, at) {
+			r.rec.Received(st.Intended, st.Actual, at, len(m))
+		}
+	}
+}
+
+// sendOneWay sends what src hands out until it stops or the socket closes.
+func sendOneWay(ctx context.Context, s *sender, src source, sock mangos.Socket, window time.Time) {
+	for {
+		t, ok := src.next(ctx)
+		if !ok {
+			return
+		}
+		buf, st := s.stamp(t)
+		if err := sock.Send(buf); err != nil {
+			if s.sendFailed(err, st, window) {
+				return
+			}
+			continue
+		}
+		s.rec.Sent(st.Intended, st.Actual, len(buf))
+		s.log = append(s.log, sentRec{seq: st.Seq, intended: st.Intended, actual: st.Actual})
+	}
+}
+
+// runOneWay drives a one-way pattern: the hub sends, every peer receives and records.
+func runOneWay(ctx context.Context, spec Spec, k kind, w *wiring) (*Outcome, error) {
+	c := newClock(spec)
+	rs := make([]*receiver, len(w.peers))
+	var rwg sync.WaitGroup
+	hang := make(chan struct{})
+	for i, p := range w.peers {
+		rs[i] = &receiver{id: i, sock: p, rec: record.New(record.Options{Start: c.window}),
+			box: newInbox(), observe: spec.Observe}
+		if spec.Kill != nil && spec.Kill.Peer == i {
+			rs[i].hang = hang
+		}
+		rwg.Go(rs[i].run)
+	}
+	killed := make([]atomic.Bool, len(rs))
+	done := make(chan struct{})
+	var kwg sync.WaitGroup
+	if spec.Kill != nil {
+		kwg.Go(func() { killer(ctx, spec.Kill, c, w, killed, hang, done) })
+	}
+	senders := runSenders(ctx, spec, c, func(ctx context.Context, s *sender, src source) {
+		sendOneWay(ctx, s, src, w.hub, c.window)
+	})
+	sent := int64(0)
+	for _, s := range senders {
+		sent += int64(len(s.log))
+	}
+	drain(ctx, spec.Grace, func() bool { return caughtUp(rs, killed, sent, k.each) })
+	close(done)
+	kwg.Wait()
+	w.close() // the hub only now: the receivers have what they will get
+	rwg.Wait()
+	o := assemble(spec, c, senders, k.each)
+	for i, r := range rs {
+		o.addReceiver(r.rec, r.box, killed[i].Load())
+	}
+	o.finish()
+	return o, nil
+}
+
+// caughtUp says whether the receivers hold every message sent: each live one all of them when
+// each, or all of them between them otherwise.
+func caughtUp(rs []*receiver, killed []atomic.Bool, sent int64, each bool) bool {
+	total := int64(0)
+	for i, r := range rs {
+		n := r.box.unique.Load()
+		if each && !killed[i].Load() && n < sent {
+			return false
+		}
+		total += n
+	}
+	return each || total >= sent
+}

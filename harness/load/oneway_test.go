@@ -1,0 +1,98 @@
+package load_test
+
+import (
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nngbench/nngbench/harness/load"
+	"github.com/nngbench/nngbench/harness/scenario"
+)
+
+// The harness's known-answer test (c): an open-loop generator keeps its planned rate within 1%,
+// and nothing sent on a healthy loopback is lost, duplicated or left unmeasured.
+func TestPushPullOpenLoopKeepsRate(t *testing.T) {
+	t.Parallel()
+	o := run(t, load.Spec{Pattern: scenario.PatternPushPull, Rate: 2000, Duration: 2 * time.Second,
+		Warmup: 200 * time.Millisecond, Size: scenario.SizeRange{Min: 64, Max: 512}, Seed: 1})
+	send, recv := snapshots(o)
+	if d := send.SendRate/2000 - 1; d < -0.01 || d > 0.01 {
+		t.Errorf("send rate %.1f/s, want 2000/s ±1%%", send.SendRate)
+	}
+	if !send.Valid {
+		t.Errorf("send side invalid: %s", send.Invalid)
+	}
+	if o.Loss.Lost != 0 || o.Loss.Duplicated != 0 {
+		t.Errorf("loss %+v, want none", o.Loss)
+	}
+	if send.Sent != recv.Received || send.Sent == 0 {
+		t.Errorf("sent %d, received %d", send.Sent, recv.Received)
+	}
+	if n := o.Recv.Histogram().TotalCount(); n != recv.Received {
+		t.Errorf("%d latencies for %d messages", n, recv.Received)
+	}
+	if n := o.Recv.Uncorrected().TotalCount(); n != recv.Received {
+		t.Errorf("%d uncorrected latencies for %d messages", n, recv.Received)
+	}
+}
+
+// A checker that never sees a loss proves nothing: hang one of two pullers halfway, then close it, and the lost
+// sequences must be exactly those sent that no puller got, as the receivers themselves saw.
+func TestPushPullKilledPullerShowsLoss(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	got := map[uint64]bool{}
+	killedAt := 500 * time.Millisecond
+	o := run(t, load.Spec{Pattern: scenario.PatternPushPull, Rate: 4000, Duration: time.Second, Peers: 2,
+		Size: scenario.SizeRange{Min: 64, Max: 64}, Grace: 300 * time.Millisecond,
+		Kill: &load.Kill{Peer: 1, At: killedAt, Hang: 100 * time.Millisecond},
+		Observe: func(_ int, s load.Stamp) {
+			mu.Lock()
+			got[s.Seq] = true
+			mu.Unlock()
+		}})
+	var want []uint64
+	for q := uint64(0); q < uint64(o.Loss.Sent); q++ { // open loop: sequences are 0..sent-1, none skipped
+		if !got[q] {
+			want = append(want, q)
+		}
+	}
+	if len(want) == 0 {
+		t.Fatalf("no message lost to the killed puller: the test no longer exercises loss (loss %+v)", o.Loss)
+	}
+	if !slices.Equal(o.Loss.Missing, want) || o.Loss.Lost != int64(len(want)) {
+		t.Fatalf("lost %d %v, want %d %v", o.Loss.Lost, o.Loss.Missing, len(want), want)
+	}
+	if _, recv := snapshots(o); recv.Lost != o.Loss.Lost {
+		t.Errorf("recorder lost %d, ledger %d (no warmup: they must agree)", recv.Lost, o.Loss.Lost)
+	}
+	t.Logf("sent %d, lost %d after killing puller 1 at %v", o.Loss.Sent, o.Loss.Lost, killedAt)
+}
+
+// Every subscriber is owed every message: each gets them all, with its own latencies, and the
+// time until the last one has it is recorded per message.
+func TestPubSubEverySubscriberGetsAll(t *testing.T) {
+	t.Parallel()
+	o := run(t, load.Spec{Pattern: scenario.PatternPubSub, Rate: 500, Duration: time.Second, Peers: 3,
+		Size: scenario.SizeRange{Min: 128, Max: 128}})
+	send, recv := snapshots(o)
+	if o.Loss.Lost != 0 || o.Loss.Duplicated != 0 {
+		t.Errorf("loss %+v, want none", o.Loss)
+	}
+	for _, p := range o.Peers {
+		if p.Received != o.Loss.Sent || p.Lost != 0 {
+			t.Errorf("subscriber %d: received %d of %d, lost %d", p.Peer, p.Received, o.Loss.Sent, p.Lost)
+		}
+	}
+	if recv.Received != 3*send.Sent {
+		t.Errorf("received %d, want 3 x %d", recv.Received, send.Sent)
+	}
+	last := o.Last.Snapshot(o.End)
+	if last.Received != send.Sent {
+		t.Errorf("time-to-last for %d messages, want %d", last.Received, send.Sent)
+	}
+	if last.Latency.P50 < recv.Latency.P50 {
+		t.Errorf("time-to-last p50 %v below a subscriber's p50 %v", last.Latency.P50, recv.Latency.P50)
+	}
+}

@@ -1,0 +1,68 @@
+package load_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/nngbench/nngbench/harness/load"
+	"github.com/nngbench/nngbench/harness/scenario"
+)
+
+// Open loop on a healthy loopback: every request is answered, quickly, and the latency from the
+// intended send is never below the latency from the actual send.
+func TestReqRepOpenLoop(t *testing.T) {
+	t.Parallel()
+	o := run(t, load.Spec{Pattern: scenario.PatternReqRep, Rate: 1000, Duration: time.Second,
+		Size: scenario.SizeRange{Min: 64, Max: 64}})
+	send, recv := snapshots(o)
+	if send.Sent == 0 || recv.Received != send.Sent || recv.Timeouts != 0 || recv.Errors != 0 {
+		t.Fatalf("sent %d, answered %d, timeouts %d, errors %d", send.Sent, recv.Received, recv.Timeouts, recv.Errors)
+	}
+	if o.Loss.Lost != 0 || o.Loss.Duplicated != 0 {
+		t.Errorf("loss %+v, want none", o.Loss)
+	}
+	if p50 := recv.Latency.P50; p50 >= 5000 { // µs; generous for a shared 2-core machine
+		t.Errorf("p50 %vµs, want under 5ms", p50)
+	}
+	c, u := recv.Latency, recv.LatencyUncorrected
+	for _, p := range [][2]float64{{c.P50, u.P50}, {c.P90, u.P90}, {c.P99, u.P99}, {c.P999, u.P999}, {c.P9999, u.P9999}, {c.Max, u.Max}} {
+		if p[0] < p[1] {
+			t.Errorf("corrected %v below uncorrected %v (%+v vs %+v)", p[0], p[1], c, u)
+		}
+	}
+}
+
+// Closed loop keeps Concurrency requests in flight, with no schedule to keep.
+func TestReqRepClosedLoop(t *testing.T) {
+	t.Parallel()
+	o := run(t, load.Spec{Pattern: scenario.PatternReqRep, Concurrency: 4, Duration: time.Second,
+		Size: scenario.SizeRange{Min: 64, Max: 64}})
+	send, recv := snapshots(o)
+	if recv.RecvRate <= 0 || recv.Received != send.Sent {
+		t.Fatalf("sent %d, answered %d (%.0f/s)", send.Sent, recv.Received, recv.RecvRate)
+	}
+	if recv.Errors+recv.Timeouts+send.Errors != 0 {
+		t.Errorf("errors %d, timeouts %d, send errors %d", recv.Errors, recv.Timeouts, send.Errors)
+	}
+	t.Logf("closed loop, 4 in flight: %.0f req/s, p50 %vµs", recv.RecvRate, recv.Latency.P50)
+}
+
+func TestSpecValidate(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		spec load.Spec
+	}{
+		{"no duration", load.Spec{Pattern: scenario.PatternPushPull}},
+		{"no raw driver", load.Spec{Pattern: scenario.PatternHeartbeat, Duration: time.Second}},
+		{"negative rate", load.Spec{Pattern: scenario.PatternPair, Rate: -1, Duration: time.Second}},
+		{"kill a peer that is not there", load.Spec{Pattern: scenario.PatternPushPull, Duration: time.Second, Peers: 2, Kill: &load.Kill{Peer: 2}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if err := tc.spec.Validate(); err == nil {
+				t.Fatal("Validate passed")
+			}
+		})
+	}
+}

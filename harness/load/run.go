@@ -1,0 +1,150 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.nanomsg.org/mangos/v3"
+
+	"github.com/nngbench/nngbench/harness/record"
+	"github.com/nngbench/nngbench/harness/scenario"
+)
+
+// Run drives spec over fresh loopback sockets and returns what it measured. It returns once the
+// run, the drain and the sockets' close are over: Warmup+Duration+Grace, plus the reply Timeout
+// for request patterns. Cancelling ctx closes the sockets and ends it early, with an error.
+func Run(ctx context.Context, spec Spec) (*Outcome, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	spec = spec.withDefaults()
+	k := kinds[spec.Pattern]
+	w, err := connect(ctx, k, spec.Peers, spec.Timeout)
+	if err != nil {
+		return nil, err
+	}
+	defer w.close()
+	stop := context.AfterFunc(ctx, w.close) // unblocks every Send and Recv at once
+	defer stop()
+	var out *Outcome
+	if spec.Pattern == scenario.PatternReqRep {
+		out, err = runReqRep(ctx, spec, w)
+	} else {
+		out, err = runOneWay(ctx, spec, k, w)
+	}
+	if err == nil {
+		err = ctx.Err() // a cancelled run measured only part of its window
+	}
+	return out, err
+}
+
+// clock is a run's timeline: the schedule starts at start, the measured window at window.
+type clock struct{ start, window, end time.Time }
+
+func newClock(s Spec) clock {
+	start := time.Now()
+	return clock{start: start, window: start.Add(s.Warmup), end: start.Add(s.Warmup + s.Duration)}
+}
+
+// sender is one sending goroutine's state: its own recorder, sizes and log, merged at the end.
+type sender struct {
+	id    uint32
+	rec   *record.Recorder
+	sizes *payloads
+	log   []sentRec
+	box   *inbox // replies, for request patterns
+	recv  *record.Recorder
+}
+
+// runSenders runs spec.Concurrency senders sharing one source until it stops, and returns them.
+func runSenders(ctx context.Context, s Spec, c clock, work func(context.Context, *sender, source)) []*sender {
+	var wg sync.WaitGroup
+	var src source = &closedLoop{end: c.end}
+	if s.Rate > 0 {
+		ticks := make(chan tick)
+		p := record.ConstantPacer{Freq: s.Rate, Duration: s.Warmup + s.Duration}
+		wg.Go(func() { pace(ctx, p, c.start, ticks) })
+		src = openLoop{ticks: ticks}
+	}
+	senders := make([]*sender, s.Concurrency)
+	for i := range senders {
+		senders[i] = &sender{
+			id:    uint32(i),
+			rec:   record.New(record.Options{Start: c.window, Planned: s.Rate / float64(s.Concurrency)}),
+			sizes: newPayloads(s.Size, s.Seed, uint32(i)),
+			box:   newInbox(),
+			recv:  record.New(record.Options{Start: c.window}),
+		}
+		wg.Go(func() { work(ctx, senders[i], src) })
+	}
+	wg.Wait()
+	return senders
+}
+
+// stamp fills the next payload for t, sent now, and returns it with its stamp.
+func (s *sender) stamp(t tick) ([]byte, Stamp) {
+	buf := s.sizes.next()
+	now := time.Now()
+	st := Stamp{Sender: s.id, Seq: t.seq, Intended: t.intended, Actual: now}
+	if t.intended.IsZero() {
+		st.Intended = now
+	}
+	_ = st.Put(buf) // cannot fail: payloads are at least StampSize
+	return buf, st
+}
+
+// sendFailed counts a failed send, and says whether the socket is gone (stop sending).
+func (s *sender) sendFailed(err error, st Stamp, window time.Time) (closed bool) {
+	if errors.Is(err, mangos.ErrClosed) {
+		return true
+	}
+	if !st.Intended.Before(window) { // Error must only count messages of the window
+		s.rec.Error()
+	}
+	return false
+}
+
+// killer stops peer k.Peer at start+k.At (hang tells its receiver to stop reading) and closes
+// its socket k.Hang later, unless the run ends first; it marks the peer killed, so that the
+// drain does not wait for it.
+func killer(ctx context.Context, k *Kill, c clock, w *wiring, killed []atomic.Bool, hang chan<- struct{}, done <-chan struct{}) {
+	t := time.NewTimer(time.Until(c.start.Add(k.At)))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-done:
+		return
+	case <-ctx.Done():
+		return
+	}
+	killed[k.Peer].Store(true)
+	close(hang)
+	t.Reset(k.Hang)
+	select { // the run's end closes it anyway
+	case <-t.C:
+	case <-done:
+	case <-ctx.Done():
+	}
+	w.closePeer(k.Peer)
+}
+
+// drain waits, polling, until caughtUp or grace has passed: receivers get what is still in
+// flight before the sockets close (mangos drops what is queued at Close).
+func drain(ctx context.Context, grace time.Duration, caughtUp func() bool) {
+	deadline := time.NewTimer(grace)
+	defer deadline.Stop()
+	poll := time.NewTicker(time.Millisecond)
+	defer poll.Stop()
+	for !caughtUp() {
+		select {
+		case <-poll.C:
+		case <-deadline.C:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}

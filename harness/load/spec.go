@@ -1,0 +1,109 @@
+package load
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nngbench/nngbench/harness/scenario"
+)
+
+// Defaults of Spec.
+const (
+	DefaultGrace   = time.Second
+	DefaultTimeout = time.Second
+	DefaultConnect = 5 * time.Second
+)
+
+// ErrSpec is wrapped by every error Spec.Validate returns.
+var ErrSpec = errors.New("load: bad spec")
+
+// Spec is one raw-mode run.
+type Spec struct {
+	Pattern scenario.Pattern
+	// Rate is messages (requests) per second over all senders; 0 runs closed loop.
+	Rate float64
+	// Concurrency is how many sender goroutines share the schedule (open loop) or how many
+	// messages are in flight (closed loop); default 1.
+	Concurrency int
+	// Size is each payload's size in bytes, drawn per message; below StampSize it is raised to it.
+	// Default scenario.DefaultSize.
+	Size scenario.SizeRange
+	// Duration is the measured window; Warmup comes before it and is counted apart.
+	Duration, Warmup time.Duration
+	// Peers is how many receivers (pullers, subscribers, repliers, respondents, bus nodes) the
+	// sender talks to; default 1, and always 1 for pair.
+	Peers int
+	// Seed seeds the payload sizes.
+	Seed int64
+	// Grace bounds the drain after the last send: receivers get until then to catch up before the
+	// sockets close. Default DefaultGrace.
+	Grace time.Duration
+	// Timeout bounds each blocking send, and how long a request or survey waits for replies.
+	// Default DefaultTimeout.
+	Timeout time.Duration
+	// ExpectedInterval is, closed loop only, how often one in-flight slot would send if nothing
+	// stalled: replies are recorded with ReceivedClosedLoop, which fills in the requests a stall
+	// held back. 0 fills in nothing (corrected = uncorrected).
+	ExpectedInterval time.Duration
+	// Kill closes one receiver mid-run, as a crashed peer would; nil kills none.
+	Kill *Kill
+	// Observe, if set, is called by every receiver for every stamped message it gets, from the
+	// receivers' goroutines: it must be safe for concurrent use. For tests and live checks.
+	Observe func(peer int, s Stamp)
+}
+
+// Kill stops receiver Peer (0-based) At after the start of the run (warmup included): it stops
+// reading, as a hung process would, and its socket closes Hang later (0: at once, as a crash).
+// What mangos had queued for it then is lost: a mangos Close has no linger.
+type Kill struct {
+	Peer int
+	At   time.Duration
+	Hang time.Duration
+}
+
+// withDefaults fills in the zero fields.
+func (s Spec) withDefaults() Spec {
+	s.Concurrency = max(s.Concurrency, 1)
+	s.Peers = max(s.Peers, 1)
+	if s.Pattern == scenario.PatternPair {
+		s.Peers = 1 // a pair has exactly one peer
+	}
+	if s.Size == (scenario.SizeRange{}) {
+		s.Size = scenario.SizeRange{Min: scenario.DefaultSize, Max: scenario.DefaultSize}
+	}
+	if s.Grace <= 0 {
+		s.Grace = DefaultGrace
+	}
+	if s.Timeout <= 0 {
+		s.Timeout = DefaultTimeout
+	}
+	return s
+}
+
+// Validate returns every problem of s, joined.
+func (s Spec) Validate() error {
+	var errs []error
+	bad := func(format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrSpec}, a...)...))
+	}
+	if _, ok := kinds[s.Pattern]; !ok {
+		bad("pattern %q has no raw driver", s.Pattern)
+	}
+	if !(s.Rate >= 0) {
+		bad("rate %v: must be >= 0", s.Rate)
+	}
+	if s.Duration <= 0 {
+		bad("duration %v: must be > 0", s.Duration)
+	}
+	if s.Warmup < 0 {
+		bad("warmup %v: must be >= 0", s.Warmup)
+	}
+	if s.Size.Max < s.Size.Min {
+		bad("size %v: max below min", s.Size)
+	}
+	if s.Kill != nil && (s.Kill.Peer < 0 || s.Kill.Peer >= max(s.Peers, 1)) {
+		bad("kill peer %d: not one of %d peers", s.Kill.Peer, max(s.Peers, 1))
+	}
+	return errors.Join(errs...)
+}
