@@ -25,6 +25,7 @@ fuzz-smoke:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 8s ./impl/envelope
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 8s ./harness/scenario
 	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime 8s ./harness/result
+	$(GO) test -run '^$$' -fuzz '^FuzzParseStamp$$' -fuzztime 5s ./harness/load
 
 # The messaging layer's benchmarks, each beside its bare-mangos (or
 # encoding/json) twin in the same run, summed up into RESULTS.md.

@@ -12,9 +12,10 @@ type Outcome struct {
 	Start, Window, End time.Time
 	Send               *record.Recorder // sends: counts, bytes, generator lag; Planned = Spec.Rate
 	Recv               *record.Recorder // receipts (replies, for reqrep): latency corrected and not, Lost
-	Last               *record.Recorder // fan-out only (pubsub, bus): per message, until the last live peer had it
+	Last               *record.Recorder // fan-out only (pubsub, bus, survey): per message, until the last live peer had it
 	Loss               Loss             // totals, from the stamps
-	Peers              []PeerLoss       // per receiver (for reqrep: per requesting goroutine)
+	Peers              []PeerLoss       // per receiver (for reqrep: per requesting goroutine; survey: per respondent)
+	Survey             SurveyCount      // survey only: the share of answers owed that came in time
 	senders            []*sender
 	boxes              []*inbox
 	killed             []bool

@@ -15,7 +15,7 @@ import (
 
 // Run drives spec over fresh loopback sockets and returns what it measured. It returns once the
 // run, the drain and the sockets' close are over: Warmup+Duration+Grace, plus the reply Timeout
-// for request patterns. Cancelling ctx closes the sockets and ends it early, with an error.
+// for request and survey patterns. Cancelling ctx closes the sockets and ends it early, with an error.
 func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
@@ -30,9 +30,12 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	stop := context.AfterFunc(ctx, w.close) // unblocks every Send and Recv at once
 	defer stop()
 	var out *Outcome
-	if spec.Pattern == scenario.PatternReqRep {
+	switch spec.Pattern {
+	case scenario.PatternReqRep:
 		out, err = runReqRep(ctx, spec, w)
-	} else {
+	case scenario.PatternSurvey:
+		out, err = runSurvey(ctx, spec, w)
+	default:
 		out, err = runOneWay(ctx, spec, k, w)
 	}
 	if err == nil {

@@ -15,7 +15,9 @@ import (
 	"go.nanomsg.org/mangos/v3/protocol/push"
 	"go.nanomsg.org/mangos/v3/protocol/rep"
 	"go.nanomsg.org/mangos/v3/protocol/req"
+	"go.nanomsg.org/mangos/v3/protocol/respondent"
 	"go.nanomsg.org/mangos/v3/protocol/sub"
+	"go.nanomsg.org/mangos/v3/protocol/surveyor"
 
 	"github.com/nngbench/nngbench/harness/scenario"
 
@@ -35,6 +37,7 @@ var kinds = map[scenario.Pattern]kind{
 	scenario.PatternPubSub:   {hub: pub.NewSocket, peer: subscribeAll, each: true},
 	scenario.PatternBus:      {hub: bus.NewSocket, peer: bus.NewSocket, each: true},
 	scenario.PatternReqRep:   {hub: req.NewSocket, peer: rep.NewSocket},
+	scenario.PatternSurvey:   {hub: surveyor.NewSocket, peer: respondent.NewSocket, each: true},
 }
 
 // subscribeAll is a SUB socket that takes every topic: raw payloads have no topic prefix.

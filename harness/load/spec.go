@@ -48,6 +48,9 @@ type Spec struct {
 	ExpectedInterval time.Duration
 	// Kill closes one receiver mid-run, as a crashed peer would; nil kills none.
 	Kill *Kill
+	// Silent lists respondents (0-based) that read every survey and never answer, survey only:
+	// each of their surveys is lost for them. Nil: all answer.
+	Silent []int
 	// Observe, if set, is called by every receiver for every stamped message it gets, from the
 	// receivers' goroutines: it must be safe for concurrent use. For tests and live checks.
 	Observe func(peer int, s Stamp)
@@ -104,6 +107,11 @@ func (s Spec) Validate() error {
 	}
 	if s.Kill != nil && (s.Kill.Peer < 0 || s.Kill.Peer >= max(s.Peers, 1)) {
 		bad("kill peer %d: not one of %d peers", s.Kill.Peer, max(s.Peers, 1))
+	}
+	for _, p := range s.Silent {
+		if s.Pattern != scenario.PatternSurvey || p < 0 || p >= max(s.Peers, 1) {
+			bad("silent peer %d: not one of %d respondents of a survey", p, max(s.Peers, 1))
+		}
 	}
 	return errors.Join(errs...)
 }

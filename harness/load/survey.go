@@ -1,0 +1,200 @@
+package load
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"slices"
+	"sync"
+	"time"
+
+	"go.nanomsg.org/mangos/v3"
+)
+
+// peerTagSize is the peer index a respondent appends to the survey it echoes, so that the
+// surveyor knows who answered: mangos does not say which pipe a reply came in on.
+const peerTagSize = 4
+
+// survey is one survey in flight: its stamp, and the replies that came before its deadline.
+// Written by the goroutine collecting it, read by its sender once that goroutine has ended.
+type survey struct {
+	st      Stamp
+	replies []surveyReply
+	bad     int // replies that were not an answer to this survey from a known peer
+}
+
+// surveyReply is one respondent's first answer to a survey.
+type surveyReply struct {
+	peer  int
+	at    time.Time
+	bytes int
+}
+
+// runSurvey drives surveys: each one goes from the hub (SURVEYOR), on a mangos context of its
+// own with the survey deadline spec.Timeout, to every peer (RESPONDENT), which answers with the
+// stamp. Every peer is owed an answer to every survey, and one not in by the deadline is lost
+// for that peer. Open loop, surveys overlap (one context each); closed loop, each of the
+// Concurrency senders has one survey at a time.
+func runSurvey(ctx context.Context, spec Spec, w *wiring) (*Outcome, error) {
+	var rwg sync.WaitGroup
+	for i, p := range w.peers {
+		silent := slices.Contains(spec.Silent, i)
+		for range spec.Concurrency {
+			ctxt, err := p.OpenContext()
+			if err != nil {
+				w.close()
+				rwg.Wait()
+				return nil, err
+			}
+			rwg.Go(func() { respond(ctxt, i, silent, spec.Observe) })
+		}
+	}
+	c := newClock(spec)
+	surveys := make([][]*survey, spec.Concurrency) // by sender id: each sender writes only its own
+	senders := runSenders(ctx, spec, c, func(ctx context.Context, s *sender, src source) {
+		surveys[s.id] = conduct(ctx, s, src, w.hub, spec, c.window)
+	})
+	// Every survey has passed its deadline: nothing is in flight to drain.
+	w.close()
+	rwg.Wait()
+	o := assemble(spec, c, senders, true)
+	boxes := make([]*inbox, len(w.peers))
+	for i := range boxes {
+		boxes[i] = newInbox()
+	}
+	for i, s := range senders {
+		_ = o.Recv.Merge(s.recv) // cannot fail: same scale
+		for _, sv := range surveys[i] {
+			for _, r := range sv.replies {
+				boxes[r.peer].add(sv.st, r.at)
+			}
+			o.Survey.add(sv, c.window, spec.Peers)
+		}
+	}
+	o.boxes, o.killed = boxes, make([]bool, len(boxes)) // the replies are merged above
+	o.Survey.finish()
+	o.finish()
+	return o, nil
+}
+
+// respond answers every survey on c with its payload and the peer's index, until the socket
+// closes; a silent respondent reads its surveys and never answers.
+func respond(c mangos.Context, peer int, silent bool, observe func(int, Stamp)) {
+	defer c.Close()
+	for {
+		m, err := c.Recv()
+		if errors.Is(err, mangos.ErrClosed) {
+			return
+		}
+		if err != nil {
+			continue
+		}
+		if observe != nil {
+			if st, err := ParseStamp(m); err == nil {
+				observe(peer, st)
+			}
+		}
+		if silent {
+			continue
+		}
+		m = binary.BigEndian.AppendUint32(m, uint32(peer)) //nolint:gosec // peer < Spec.Peers
+		if err := c.Send(m); errors.Is(err, mangos.ErrClosed) {
+			return
+		}
+	}
+}
+
+// conduct sends a survey for each tick src hands out and collects its replies: in a goroutine
+// per survey open loop, in line closed loop. Once all are collected it records them in s.recv,
+// from this one goroutine, and returns them.
+func conduct(ctx context.Context, s *sender, src source, sock mangos.Socket, spec Spec, window time.Time) []*survey {
+	var out []*survey
+	var wg sync.WaitGroup
+	for {
+		t, ok := src.next(ctx)
+		if !ok {
+			break
+		}
+		c, err := sock.OpenContext()
+		if err != nil {
+			break // only a closed socket refuses a context
+		}
+		_ = c.SetOption(mangos.OptionSurveyTime, spec.Timeout) // cannot fail: a Duration
+		buf, st := s.stamp(t)
+		if err := c.Send(buf); err != nil {
+			_ = c.Close()
+			if s.sendFailed(err, st, window) {
+				break
+			}
+			continue
+		}
+		s.rec.Sent(st.Intended, st.Actual, len(buf))
+		s.log = append(s.log, sentRec{seq: st.Seq, intended: st.Intended, actual: st.Actual})
+		sv := &survey{st: st}
+		out = append(out, sv)
+		if spec.Rate > 0 {
+			wg.Go(func() { sv.collect(c, spec.Peers) })
+		} else {
+			sv.collect(c, spec.Peers)
+		}
+	}
+	wg.Wait()
+	for _, sv := range out {
+		sv.record(s, spec, window)
+	}
+	return out
+}
+
+// collect takes replies on c until every one of peers has answered, the survey's deadline
+// passes (mangos then fails Recv with ErrProtoState) or the socket closes; then closes c.
+func (sv *survey) collect(c mangos.Context, peers int) {
+	defer c.Close()
+	seen := make([]bool, peers)
+	for len(sv.replies) < peers {
+		m, err := c.Recv()
+		at := time.Now()
+		if err != nil {
+			return
+		}
+		peer, ok := sv.answer(m, peers)
+		if !ok || seen[peer] {
+			sv.bad++
+			continue
+		}
+		seen[peer] = true
+		sv.replies = append(sv.replies, surveyReply{peer: peer, at: at, bytes: len(m)})
+	}
+}
+
+// answer says which peer m is from, and whether it answers this survey.
+func (sv *survey) answer(m []byte, peers int) (int, bool) {
+	if len(m) < StampSize+peerTagSize {
+		return 0, false
+	}
+	st, err := ParseStamp(m)
+	if err != nil || st.Seq != sv.st.Seq || st.Sender != sv.st.Sender {
+		return 0, false
+	}
+	peer := binary.BigEndian.Uint32(m[len(m)-peerTagSize:])
+	if int64(peer) >= int64(peers) {
+		return 0, false
+	}
+	return int(peer), true
+}
+
+// record adds sv's replies to s.recv: latency from the intended send (open loop) and from the
+// actual one, or closed loop from the actual send with the stall correction.
+func (sv *survey) record(s *sender, spec Spec, window time.Time) {
+	if !sv.st.Intended.Before(window) {
+		for range sv.bad {
+			s.recv.Error()
+		}
+	}
+	for _, r := range sv.replies {
+		if spec.Rate > 0 {
+			s.recv.Received(sv.st.Intended, sv.st.Actual, r.at, r.bytes)
+		} else {
+			s.recv.ReceivedClosedLoop(sv.st.Actual, r.at, spec.ExpectedInterval, r.bytes)
+		}
+	}
+}
