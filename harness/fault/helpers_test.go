@@ -1,0 +1,115 @@
+package fault_test
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nngbench/nngbench/harness/cluster"
+	"github.com/nngbench/nngbench/impl/controlplane"
+)
+
+// events records the control plane's events.
+type events struct {
+	mu  sync.Mutex
+	all []controlplane.Event
+}
+
+func (e *events) add(ev controlplane.Event) { e.mu.Lock(); e.all = append(e.all, ev); e.mu.Unlock() }
+
+// count is how many events of kind node had.
+func (e *events) count(kind controlplane.EventKind, node string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+	for _, ev := range e.all {
+		if ev.Kind == kind && ev.Node == node {
+			n++
+		}
+	}
+	return n
+}
+
+// startCluster starts 2 workers with fast heartbeats (100ms, 300ms
+// timeout) and closes them when the test ends.
+func startCluster(t *testing.T) (*cluster.Cluster, *events) {
+	t.Helper()
+	ev := &events{}
+	c, err := cluster.Start(t.Context(), cluster.Options{
+		Workers: 2, Dir: t.TempDir(), Bin: binDir, OnEvent: ev.add,
+		Timing: cluster.Timing{HeartbeatInterval: 100 * time.Millisecond,
+			HeartbeatTimeout: 300 * time.Millisecond, RequestTimeout: 2 * time.Second},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := c.Close(context.Background()); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return c, ev
+}
+
+// within polls cond until it holds or d passes.
+func within(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), d)
+	defer cancel()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%s: not within %v", what, d)
+		case <-tick.C:
+		}
+	}
+}
+
+func status(c *cluster.Cluster, node string) string {
+	for _, n := range c.ControlPlane().Nodes() {
+		if n.ID == node {
+			return n.Status
+		}
+	}
+	return ""
+}
+
+// procState is the state letter of pid in /proc/<pid>/stat ('T' when
+// stopped), or 0 when it cannot be read.
+func procState(pid int) byte {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')') // the command may hold spaces
+	if i < 0 || i+2 >= len(s) {
+		return 0
+	}
+	return s[i+2]
+}
+
+// medianHealth is the median round trip of n /health calls to worker.
+func medianHealth(t *testing.T, c *cluster.Cluster, worker string, n int) time.Duration {
+	t.Helper()
+	rtts := make([]time.Duration, 0, n)
+	for range n {
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		start := time.Now()
+		_, err := c.Health(ctx, worker)
+		rtts = append(rtts, time.Since(start))
+		cancel()
+		if err != nil {
+			t.Fatalf("%s health: %v", worker, err)
+		}
+	}
+	slices.Sort(rtts)
+	return rtts[n/2]
+}
