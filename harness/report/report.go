@@ -1,0 +1,67 @@
+// Package report turns a saved result.json into Markdown and PNG charts,
+// deterministically, so a report can always be regenerated from the file.
+package report
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/nngbench/nngbench/harness/result"
+)
+
+// Names of the files Write creates in its directory.
+const (
+	MarkdownFile    = "report.md"
+	PercentilesFile = "latency-percentiles.png"
+	LatencyFile     = "latency-over-time.png"
+	ThroughputFile  = "throughput-over-time.png"
+)
+
+// ErrNilResult is returned by Write when given no result.
+var ErrNilResult = errors.New("report: nil result")
+
+// Write renders r into dir (created if missing): report.md and the three
+// PNG charts it links to by relative path, so the folder can be moved as is.
+// The same r always gives the same Markdown, byte for byte.
+func Write(dir string, r *result.Result) error {
+	if r == nil {
+		return ErrNilResult
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	charts := []struct {
+		name string
+		draw func(*result.Result) (*chart, error)
+	}{
+		{PercentilesFile, percentileChart},
+		{LatencyFile, latencyChart},
+		{ThroughputFile, throughputChart},
+	}
+	for _, c := range charts {
+		ch, err := c.draw(r)
+		if err != nil {
+			return fmt.Errorf("report: %s: %w", c.name, err)
+		}
+		if err := ch.save(filepath.Join(dir, c.name)); err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+	}
+	md := filepath.Join(dir, MarkdownFile)
+	if err := os.WriteFile(md, Markdown(r), 0o644); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	return nil
+}
+
+// FromFile reads the result.json at resultPath and writes its report into
+// outDir. Errors reading the file name it (result.Read checks it).
+func FromFile(resultPath, outDir string) error {
+	r, err := result.Read(resultPath)
+	if err != nil {
+		return err
+	}
+	return Write(outDir, r)
+}

@@ -1,0 +1,75 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/nngbench/nngbench/harness/result"
+)
+
+func writeChecks(b *bytes.Buffer, checks []result.Check) {
+	b.WriteString("## Checks\n\n")
+	if len(checks) == 0 {
+		b.WriteString("None.\n\n")
+		return
+	}
+	rows := make([][]string, 0, len(checks))
+	for _, c := range checks {
+		rows = append(rows, []string{c.Name, passFail(c.OK), counts(c.Counts), or(c.Detail)})
+	}
+	table(b, []string{"Check", "Result", "Counts", "Detail"}, rows)
+}
+
+// counts lists a check's counts as k=v, sorted by key.
+func counts(m map[string]int64) string {
+	if len(m) == 0 {
+		return "–"
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s=%d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+func writeRecovery(b *bytes.Buffer, rec []result.Recovery) {
+	if len(rec) == 0 {
+		return
+	}
+	b.WriteString("## Recovery\n\nSeconds after the fault started; – where it does not apply.\n\n")
+	rows := make([][]string, 0, len(rec))
+	for _, r := range rec {
+		rows = append(rows, []string{r.Fault, optSeconds(r.DetectionS), optSeconds(r.MigrationS),
+			optSeconds(r.ConvergenceS), optSeconds(r.PerformanceS)})
+	}
+	table(b, []string{"Fault", "Detection", "Migration", "Convergence", "Performance"}, rows)
+}
+
+func writeGates(b *bytes.Buffer, gates []result.Gate) {
+	if len(gates) == 0 {
+		return
+	}
+	b.WriteString("## Gates\n\n")
+	rows := make([][]string, 0, len(gates))
+	for _, g := range gates {
+		rows = append(rows, []string{"`" + g.Expr + "`", num(g.Value), passFail(g.OK), or(g.Detail)})
+	}
+	table(b, []string{"Gate", "Value", "Result", "Detail"}, rows)
+}
+
+func writeFigures(b *bytes.Buffer) {
+	b.WriteString("## Figures\n\n")
+	b.WriteString("Percentile spectrum (corrected solid, uncorrected dashed; max drawn at 99.999%):\n\n")
+	fmt.Fprintf(b, "![Latency by percentile](%s)\n\n", PercentilesFile)
+	b.WriteString("Latency per interval (p50, p99, max), fault windows shaded:\n\n")
+	fmt.Fprintf(b, "![Latency over time](%s)\n\n", LatencyFile)
+	b.WriteString("Throughput per interval (sent, received), fault windows shaded:\n\n")
+	fmt.Fprintf(b, "![Throughput over time](%s)\n", ThroughputFile)
+}
