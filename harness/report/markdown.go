@@ -70,10 +70,10 @@ func writeWorkloads(b *bytes.Buffer, r *result.Result) {
 }
 
 func model(w result.Workload) string {
-	switch {
-	case w.Model == result.ModelOpen:
+	switch w.Model {
+	case result.ModelOpen:
 		return fmt.Sprintf("open loop at %s msg/s planned", rate(w.PlannedRate))
-	case w.Model == result.ModelClosed:
+	case result.ModelClosed:
 		return "closed loop"
 	default:
 		return "model " + or(w.Model)
