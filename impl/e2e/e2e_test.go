@@ -12,10 +12,11 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/nngbench/nngbench/impl/api"
+	"github.com/nngbench/nngbench/internal/testbin"
 )
 
 func TestMain(m *testing.M) {
-	dir, err := buildBinaries()
+	dir, err := testbin.Build("controlplane", "worker")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -5,11 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -19,32 +17,6 @@ import (
 
 // binDir holds the binaries TestMain builds once for every test.
 var binDir string
-
-// buildBinaries compiles cmd/controlplane and cmd/worker into a temporary
-// directory: the tests run the real programs, as an operator would. They
-// are built without -race: the packages' own tests run under the race
-// detector, and mangos v3.4.2 has a race of its own (closing a listener
-// while it handshakes a new connection) that would fail a process now and
-// then at SIGTERM with exit status 66.
-func buildBinaries() (string, error) {
-	dir, err := os.MkdirTemp("", "nngbench-e2e-")
-	if err != nil {
-		return "", err
-	}
-	root, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	modDir := filepath.Dir(strings.TrimSpace(string(root)))
-	for _, name := range []string{"controlplane", "worker"} {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, name), "./cmd/"+name)
-		cmd.Dir = modDir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return "", fmt.Errorf("build %s: %v\n%s", name, err, out)
-		}
-	}
-	return dir, nil
-}
 
 // proc is one running program of the cluster.
 type proc struct {
