@@ -10,6 +10,7 @@ import (
 	"github.com/nngbench/nngbench/harness/cluster"
 	"github.com/nngbench/nngbench/impl/api"
 	"github.com/nngbench/nngbench/impl/controlplane"
+	"github.com/nngbench/nngbench/internal/wait"
 )
 
 // events records the control plane's events for the tests.
@@ -63,7 +64,7 @@ func TestCluster(t *testing.T) {
 		if err := w.Kill(); err != nil {
 			t.Fatal(err)
 		}
-		within(t, 10*time.Second, "worker-3 offline", func() bool { return status(c, "worker-3") == api.StatusOffline })
+		wait.Until(t, 10*time.Second, "worker-3 offline", func() bool { return status(c, "worker-3") == api.StatusOffline })
 		if !ev.has(controlplane.NodeOffline, "worker-3") {
 			t.Error("no node_offline event for worker-3")
 		}
@@ -71,7 +72,7 @@ func TestCluster(t *testing.T) {
 			t.Fatal(err)
 		}
 		pids = append(pids, w.Pid())
-		within(t, 10*time.Second, "worker-3 online", func() bool { return status(c, "worker-3") == api.StatusOnline })
+		wait.Until(t, 10*time.Second, "worker-3 online", func() bool { return status(c, "worker-3") == api.StatusOnline })
 	})
 }
 

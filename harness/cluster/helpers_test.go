@@ -18,22 +18,6 @@ func fastTiming() cluster.Timing {
 		RequestTimeout: 2 * time.Second}
 }
 
-// within polls cond until it holds or d passes.
-func within(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), d)
-	defer cancel()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%s: not within %v", what, d)
-		case <-tick.C:
-		}
-	}
-}
-
 func status(c *cluster.Cluster, node string) string {
 	for _, n := range c.ControlPlane().Nodes() {
 		if n.ID == node {

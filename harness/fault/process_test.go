@@ -9,6 +9,7 @@ import (
 	"github.com/nngbench/nngbench/harness/scenario"
 	"github.com/nngbench/nngbench/impl/api"
 	"github.com/nngbench/nngbench/impl/controlplane"
+	"github.com/nngbench/nngbench/internal/wait"
 )
 
 // TestPartition: cutting every link of worker-1 for longer than the
@@ -25,14 +26,14 @@ func TestPartition(t *testing.T) {
 			t.Errorf("worker-1.%s: enabled during the partition (%v)", l, err)
 		}
 	}
-	within(t, 5*time.Second, "worker-1 offline", func() bool { return status(c, "worker-1") == api.StatusOffline })
+	wait.Until(t, 5*time.Second, "worker-1 offline", func() bool { return status(c, "worker-1") == api.StatusOffline })
 	if status(c, "worker-2") != api.StatusOnline {
 		t.Error("worker-2 is not online: the partition hit it too")
 	}
 	if err := undo(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	within(t, 10*time.Second, "worker-1 online", func() bool { return status(c, "worker-1") == api.StatusOnline })
+	wait.Until(t, 10*time.Second, "worker-1 online", func() bool { return status(c, "worker-1") == api.StatusOnline })
 	if ev.count(controlplane.NodeOffline, "worker-1") == 0 {
 		t.Error("no node_offline event for worker-1")
 	}
@@ -51,14 +52,14 @@ func TestKillRestartAfter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	within(t, 5*time.Second, "worker-1 offline", func() bool { return ev.count(controlplane.NodeOffline, "worker-1") > 0 })
+	wait.Until(t, 5*time.Second, "worker-1 offline", func() bool { return ev.count(controlplane.NodeOffline, "worker-1") > 0 })
 	if err := undo(t.Context()); err != nil { // waits for the restart
 		t.Fatal(err)
 	}
 	if pid := c.Worker("worker-1").Pid(); pid == old || procState(pid) == 0 {
 		t.Errorf("worker-1 pid %d (was %d): not running again", pid, old)
 	}
-	within(t, 10*time.Second, "worker-1 online", func() bool { return status(c, "worker-1") == api.StatusOnline })
+	wait.Until(t, 10*time.Second, "worker-1 online", func() bool { return status(c, "worker-1") == api.StatusOnline })
 }
 
 // TestPauseTimeline: a 500ms pause of worker-2 scheduled on a Timeline
@@ -73,14 +74,14 @@ func TestPauseTimeline(t *testing.T) {
 	}
 	tl := fault.Run(t.Context(), time.Now(), faults, fault.ClusterTarget(c), fault.NewRegistry())
 	t.Cleanup(func() { _ = tl.Heal(context.Background()) })
-	within(t, 2*time.Second, "worker-2 stopped", func() bool { return procState(pid) == 'T' })
-	within(t, 2*time.Second, "worker-2 continued", func() bool { return procState(pid) != 'T' })
-	within(t, 2*time.Second, "first pause recorded healed", func() bool { return !tl.Records()[0].EndedAt.IsZero() })
-	within(t, 5*time.Second, "worker-2 stopped again", func() bool { return procState(pid) == 'T' })
+	wait.Until(t, 2*time.Second, "worker-2 stopped", func() bool { return procState(pid) == 'T' })
+	wait.Until(t, 2*time.Second, "worker-2 continued", func() bool { return procState(pid) != 'T' })
+	wait.Until(t, 2*time.Second, "first pause recorded healed", func() bool { return !tl.Records()[0].EndedAt.IsZero() })
+	wait.Until(t, 5*time.Second, "worker-2 stopped again", func() bool { return procState(pid) == 'T' })
 	if err := tl.Heal(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	within(t, time.Second, "worker-2 continued by Heal", func() bool { return procState(pid) != 'T' })
+	wait.Until(t, time.Second, "worker-2 continued by Heal", func() bool { return procState(pid) != 'T' })
 	recs := tl.Records()
 	if d := recs[0].EndedAt.Sub(recs[0].StartedAt); d < 500*time.Millisecond || d > time.Second {
 		t.Errorf("first pause lasted %v, want 500ms", d)

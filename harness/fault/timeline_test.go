@@ -11,6 +11,7 @@ import (
 	"github.com/nngbench/nngbench/harness/cluster"
 	"github.com/nngbench/nngbench/harness/fault"
 	"github.com/nngbench/nngbench/harness/scenario"
+	"github.com/nngbench/nngbench/internal/wait"
 )
 
 // fakeTarget has workers but no proxies and no processes.
@@ -57,7 +58,7 @@ func TestTimelineRecords(t *testing.T) {
 	}
 	start := time.Now()
 	tl := fault.Run(t.Context(), start, faults, fakeTarget{}, reg)
-	within(t, 2*time.Second, "a healed and c started", func() bool {
+	wait.Until(t, 2*time.Second, "a healed and c started", func() bool {
 		r := tl.Records()
 		return !r[0].EndedAt.IsZero() && !r[2].StartedAt.IsZero()
 	})

@@ -13,6 +13,7 @@ import (
 
 	"github.com/nngbench/nngbench/impl/api"
 	"github.com/nngbench/nngbench/internal/testbin"
+	"github.com/nngbench/nngbench/internal/wait"
 )
 
 func TestMain(m *testing.M) {
@@ -43,7 +44,7 @@ func TestKilledWorkerInstancesMigrate(t *testing.T) {
 	for _, name := range all {
 		c.addWorker(name, workerOpts{stateFile: true})
 	}
-	within(t, 10*time.Second, "3 workers online", func() bool { return c.onlineCount() == 3 })
+	wait.Until(t, 10*time.Second, "3 workers online", func() bool { return c.onlineCount() == 3 })
 	for range 30 {
 		var in api.Instance
 		c.mustCall("admin", api.AdminCreateInstance, api.CreateInstance{Image: "nginx:1.27"}, &in)
@@ -58,14 +59,14 @@ func TestKilledWorkerInstancesMigrate(t *testing.T) {
 	}
 
 	c.workers["worker-2"].kill()
-	took := within(t, 10*time.Second, "worker-2 offline", func() bool {
+	took := wait.Until(t, 10*time.Second, "worker-2 offline", func() bool {
 		return c.nodes()["worker-2"].Status == api.StatusOffline
 	})
 	t.Logf("worker-2 marked offline %v after SIGKILL (timeout %v, interval %v)", took, timeout, interval)
 	if took > timeout+interval {
 		t.Errorf("offline after %v, more than timeout + interval = %v", took, timeout+interval)
 	}
-	within(t, 10*time.Second, "instances re-created on worker-1 and worker-3", func() bool {
+	wait.Until(t, 10*time.Second, "instances re-created on worker-1 and worker-3", func() bool {
 		return c.onExactlyOne(30, "worker-1", "worker-3") == nil
 	})
 
@@ -75,7 +76,7 @@ func TestKilledWorkerInstancesMigrate(t *testing.T) {
 	}
 	c.workers["worker-2"].restart("worker")
 	c.repeer("worker-2", c.workers["worker-2"])
-	within(t, 10*time.Second, "worker-2 back, stale copies deleted", func() bool {
+	wait.Until(t, 10*time.Second, "worker-2 back, stale copies deleted", func() bool {
 		return c.nodes()["worker-2"].Status == api.StatusOnline && c.onExactlyOne(30, all...) == nil
 	})
 }
@@ -124,7 +125,7 @@ func TestTasksSurviveWorkerKill(t *testing.T) {
 	for _, name := range all {
 		c.addWorker(name, workerOpts{journal: true})
 	}
-	within(t, 10*time.Second, "3 workers online", func() bool { return c.onlineCount() == 3 })
+	wait.Until(t, 10*time.Second, "3 workers online", func() bool { return c.onlineCount() == 3 })
 	const n = 1000
 	tasks := make([]api.Task, n)
 	for i := range tasks {
@@ -140,9 +141,9 @@ func TestTasksSurviveWorkerKill(t *testing.T) {
 		c.mustCall("admin", api.AdminTasksStatus, nil, &s)
 		return s
 	}
-	within(t, 30*time.Second, "a first share done", func() bool { return stats().Completed >= n/5 })
+	wait.Until(t, 30*time.Second, "a first share done", func() bool { return stats().Completed >= n/5 })
 	c.workers["worker-2"].kill()
-	within(t, 60*time.Second, "all tasks complete", func() bool { return stats().Completed == n })
+	wait.Until(t, 60*time.Second, "all tasks complete", func() bool { return stats().Completed == n })
 	s := stats()
 	if s.Accepted != n || s.Completed != n || s.Pending != 0 {
 		t.Fatalf("stats %+v", s)
@@ -199,7 +200,7 @@ func TestConfigConvergesAfterSubscriptionCut(t *testing.T) {
 	proxy := newCutProxy(t, strings.TrimPrefix(c.cp.Ready.Addresses["pub"], "tcp://"))
 	c.addWorker("worker-1", workerOpts{})
 	c.addWorker("worker-2", workerOpts{subAddress: proxy.Addr()})
-	within(t, 10*time.Second, "2 workers online", func() bool { return c.onlineCount() == 2 })
+	wait.Until(t, 10*time.Second, "2 workers online", func() bool { return c.onlineCount() == 2 })
 	version := func(worker string) uint64 {
 		var snap api.ConfigSnapshot
 		c.mustCall(worker, api.ConfigGet, nil, &snap)
@@ -207,15 +208,15 @@ func TestConfigConvergesAfterSubscriptionCut(t *testing.T) {
 	}
 	var v1, v2 api.ConfigSnapshot
 	c.mustCall("admin", api.AdminConfigSet, api.ConfigSet{Values: map[string]string{"log_level": "debug"}}, &v1)
-	within(t, 10*time.Second, "both at the first version", func() bool {
+	wait.Until(t, 10*time.Second, "both at the first version", func() bool {
 		return version("worker-1") == v1.Version && version("worker-2") == v1.Version
 	})
 
 	proxy.setCut(true)
 	c.mustCall("admin", api.AdminConfigSet, api.ConfigSet{Values: map[string]string{"log_level": "info", "quota": "7"}}, &v2)
-	within(t, 10*time.Second, "worker-1 at the second version", func() bool { return version("worker-1") == v2.Version })
+	wait.Until(t, 10*time.Second, "worker-1 at the second version", func() bool { return version("worker-1") == v2.Version })
 	proxy.setCut(false)
-	within(t, 10*time.Second, "worker-2 at the second version", func() bool { return version("worker-2") == v2.Version })
+	wait.Until(t, 10*time.Second, "worker-2 at the second version", func() bool { return version("worker-2") == v2.Version })
 	var snap api.ConfigSnapshot
 	c.mustCall("worker-2", api.ConfigGet, nil, &snap)
 	if snap.Values["quota"] != "7" || snap.Values["log_level"] != "info" {

@@ -2,7 +2,6 @@ package e2e_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -159,22 +158,4 @@ func writeJSON(t *testing.T, dir, name string, v any) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-// within waits for cond with a deadline, polling; it returns how long it took.
-func within(t *testing.T, d time.Duration, what string, cond func() bool) time.Duration {
-	t.Helper()
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%s: not within %v", what, d)
-		case <-tick.C:
-		}
-	}
-	return time.Since(start)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/nngbench/nngbench/impl/internal/testkit"
 	"github.com/nngbench/nngbench/impl/logging"
 	"github.com/nngbench/nngbench/impl/worker"
+	"github.com/nngbench/nngbench/internal/wait"
 )
 
 const (
@@ -149,13 +150,7 @@ func clusterTasks(b *testing.B) func(int) {
 		}
 		b.Cleanup(func() { w.Close() })
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for online(cp) < benchWorkers {
-		if time.Now().After(deadline) {
-			b.Fatalf("%d of %d workers online after 30s", online(cp), benchWorkers)
-		}
-		time.Sleep(10 * time.Millisecond) // setup only, outside the measurement
-	}
+	wait.Until(b, 30*time.Second, "8 workers online", func() bool { return online(cp) == benchWorkers })
 	payload := strings.Repeat("x", benchPayload)
 	var seq atomic.Int64
 	run := func(n int) {

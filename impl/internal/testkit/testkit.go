@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nngbench/nngbench/impl/transport"
+	"github.com/nngbench/nngbench/internal/wait"
 )
 
 // Transport is one way to connect two sockets in a test.
@@ -71,18 +72,9 @@ func ForEach(t *testing.T, f func(t *testing.T, tr Transport)) {
 	}
 }
 
-// Eventually polls cond until it holds or timeout passes, then fails the
-// test with msg. It is how tests wait for something asynchronous without
-// sleeping a fixed time.
+// Eventually waits for cond with a deadline (internal/wait), failing the
+// test with msg if it does not come to hold.
 func Eventually(t testing.TB, timeout time.Duration, cond func() bool, msg string, args ...any) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: "+msg, append([]any{timeout}, args...)...)
-		}
-		<-tick.C
-	}
+	wait.Untilf(t, timeout, cond, msg, args...)
 }
