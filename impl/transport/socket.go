@@ -103,7 +103,7 @@ func (s *Socket) Listen(addr string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	l, err := s.sock.NewListener(addr, opts)
+	l, err := s.sock.NewListener(listenAddr(addr), opts)
 	if err != nil {
 		return "", fmt.Errorf("transport: listen %s: %w", addr, err)
 	}

@@ -11,11 +11,9 @@ import (
 )
 
 // Build compiles ./cmd/<name> for each name into a new temporary folder and
-// returns it; the caller removes it. The programs are built without -race:
-// the packages' own tests run under the race detector, and mangos v3.4.2
-// has a race of its own (closing a listener while it handshakes a new
-// connection) that would now and then fail a process at SIGTERM with exit
-// status 66.
+// returns it; the caller removes it. The programs are built without -race,
+// which would double their build time in every package that starts them:
+// the packages they are made of run their own tests under the race detector.
 func Build(names ...string) (string, error) {
 	dir, err := os.MkdirTemp("", "nngbench-bin-")
 	if err != nil {
