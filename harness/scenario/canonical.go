@@ -8,12 +8,17 @@ import (
 )
 
 // YAML writes the scenario in canonical form: defaults written out, names
-// given, "all" expanded, one spelling per value. Parse gives back an equal
+// given, one spelling per value. Parse gives back an equal
 // Scenario (lines aside), so a run can store exactly what it ran.
 func (s *Scenario) YAML() ([]byte, error) {
 	out := fileScenario{
-		Name: s.Name, Description: s.Description, Workers: s.Workers, Transport: string(s.Transport),
+		Name: s.Name, Description: s.Description, Transport: string(s.Transport),
 		Seed: s.Seed, Warmup: nonZero(s.Warmup), Duration: s.Duration.String(), Cluster: fileClusterOf(s.Cluster),
+	}
+	if len(s.Sweep) > 0 {
+		out.Sweep = &fileSweep{Workers: s.Sweep}
+	} else {
+		out.Workers = s.Workers
 	}
 	for _, w := range s.Workloads {
 		fw := fileWorkload{Name: w.Name, Pattern: string(w.Pattern), Mode: string(w.Mode),
@@ -46,7 +51,8 @@ func (s *Scenario) YAML() ([]byte, error) {
 type fileScenario struct {
 	Name        string         `yaml:"name"`
 	Description string         `yaml:"description,omitempty"`
-	Workers     int            `yaml:"workers"`
+	Workers     int            `yaml:"workers,omitempty"`
+	Sweep       *fileSweep     `yaml:"sweep,omitempty"`
 	Transport   string         `yaml:"transport"`
 	Seed        int64          `yaml:"seed"`
 	Warmup      string         `yaml:"warmup,omitempty"`
@@ -55,6 +61,10 @@ type fileScenario struct {
 	Workloads   []fileWorkload `yaml:"workloads"`
 	Faults      []fileFault    `yaml:"faults,omitempty"`
 	Gates       []string       `yaml:"gates,omitempty"`
+}
+
+type fileSweep struct {
+	Workers []int `yaml:"workers,flow"`
 }
 
 type fileCluster struct {
@@ -81,7 +91,7 @@ type fileFault struct {
 	At            string   `yaml:"at"`
 	For           string   `yaml:"for,omitempty"`
 	Kind          string   `yaml:"kind"`
-	Target        []string `yaml:"target"`
+	Target        any      `yaml:"target"` // "all", or a list
 	Link          string   `yaml:"link,omitempty"`
 	Direction     string   `yaml:"direction,omitempty"`
 	Toxicity      *float64 `yaml:"toxicity,omitempty"`
@@ -115,10 +125,15 @@ func fileFaultOf(f Fault) fileFault {
 		Delay: nonZero(f.Delay), Timeout: nonZero(f.Timeout), RestartAfter: nonZero(f.RestartAfter),
 		Rate: nonZeroSize(f.Rate), Bytes: nonZeroSize(f.Bytes), AverageSize: nonZeroSize(f.AverageSize),
 		SizeVariation: nonZeroSize(f.SizeVariation)}
-	if f.Controlplane {
-		ff.Target = append(ff.Target, "controlplane")
+	if f.All { // kept as written, since a sweep expands it per point; it stands alone
+		ff.Target = "all"
+	} else {
+		var ts []string
+		if f.Controlplane {
+			ts = append(ts, "controlplane")
+		}
+		ff.Target = append(ts, f.Targets...)
 	}
-	ff.Target = append(ff.Target, f.Targets...)
 	if f.Kind.IsToxic() {
 		ff.Toxicity = &f.Toxicity
 	}

@@ -18,6 +18,7 @@ func (d *decoder) check(s *Scenario, targets [][]target) {
 	if d.has("workloads") && len(s.Workloads) == 0 && !d.seen["workloads"].bad {
 		d.report("workloads", 0, nil, "at least one workload is required")
 	}
+	d.checkSweep(s)
 	d.checkCluster(s.Cluster)
 	for i := range s.Workloads {
 		d.checkWorkload(&s.Workloads[i], index("workloads", i))
@@ -30,6 +31,25 @@ func (d *decoder) check(s *Scenario, targets [][]target) {
 		}
 		d.checkFault(s, &s.Faults[i], p)
 		d.resolveTargets(s, &s.Faults[i], p, targets[i])
+	}
+}
+
+// checkSweep makes a sweep's smallest count the scenario's Workers, so that
+// fault targets are checked against every point of it.
+func (d *decoder) checkSweep(s *Scenario) {
+	const p = "sweep.workers"
+	switch {
+	case !d.has("sweep") || d.seen["sweep"].bad:
+		return
+	case !d.has(p):
+		d.report(p, 0, nil, "required in a sweep")
+	case d.has("workers"):
+		d.report("workers", 0, nil, "a sweep is given too: it sets the worker count of each run")
+	case !d.has(p+"[1]") && !d.seen[p].bad: // with two or more written, a bad one was reported already
+		d.report(p, 0, nil, "a sweep needs at least two worker counts")
+	}
+	if len(s.Sweep) > 0 {
+		s.Workers = s.Sweep[0]
 	}
 }
 
@@ -138,13 +158,16 @@ func (d *decoder) resolveTargets(s *Scenario, f *Fault, p string, targets []targ
 	for _, t := range targets {
 		switch {
 		case t.name == "all":
-			for n := 1; n <= s.Workers; n++ {
-				f.Targets = append(f.Targets, "worker-"+strconv.Itoa(n))
-			}
+			f.All = true
+			f.Targets = append(f.Targets, allWorkers(s.Workers)...)
 		case t.name == "controlplane":
 			f.Controlplane = true
 		case known && t.worker > s.Workers:
-			d.report(t.path, 0, nil, "no %s (workers: %d)", t.name, s.Workers)
+			what := "workers"
+			if len(s.Sweep) > 0 {
+				what = "the sweep's first run has"
+			}
+			d.report(t.path, 0, nil, "no %s (%s: %d)", t.name, what, s.Workers)
 		default:
 			f.Targets = append(f.Targets, t.name)
 		}

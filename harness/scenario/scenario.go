@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,15 +36,18 @@ type Scenario struct {
 	File        string // where it was read from, for messages
 	Name        string // [a-z0-9-]+; names the output folder
 	Description string
-	Workers     int // worker processes, 1..1024
-	Transport   Transport
-	Seed        int64 // for every random choice of the run, so a run can be repeated
-	Warmup      time.Duration
-	Duration    time.Duration // measured time, after Warmup
-	Cluster     Cluster
-	Workloads   []Workload // at least one
-	Faults      []Fault    // the timeline, in file order
-	Gates       []Gate
+	Workers     int // worker processes, 1..1024; a sweep's smallest count
+	// Sweep lists the worker counts of a scaling sweep, increasing: the
+	// scenario runs once per count (see At). Nil for a single run.
+	Sweep     []int
+	Transport Transport
+	Seed      int64 // for every random choice of the run, so a run can be repeated
+	Warmup    time.Duration
+	Duration  time.Duration // measured time, after Warmup
+	Cluster   Cluster
+	Workloads []Workload // at least one
+	Faults    []Fault    // the timeline, in file order
+	Gates     []Gate
 }
 
 // Cluster overrides control-plane and worker settings. A zero field keeps
@@ -76,6 +81,7 @@ type Fault struct {
 	For           time.Duration // 0 = until the end of the run
 	Kind          FaultKind
 	Targets       []string // worker-N, "all" expanded; the control plane is Controlplane
+	All           bool     // the target was "all": At expands it again for its worker count
 	Controlplane  bool
 	Link          Link          // toxics and partition; "" = every link
 	Direction     Direction     // toxics and partition; default both
@@ -147,11 +153,42 @@ func document(name string, data []byte) (*yaml.Node, error) {
 	return doc.Content[0], nil
 }
 
+// At returns the scenario with n workers and no sweep: one point of a
+// sweep. Faults on "all" target every one of the n workers.
+func (s *Scenario) At(n int) *Scenario {
+	c := *s
+	c.Workers, c.Sweep = n, nil
+	c.Faults = make([]Fault, len(s.Faults))
+	for i, f := range s.Faults {
+		if f.All {
+			f.Targets = allWorkers(n)
+		} else {
+			f.Targets = slices.Clone(f.Targets)
+		}
+		c.Faults[i] = f
+	}
+	c.Workloads = slices.Clone(s.Workloads)
+	c.Gates = slices.Clone(s.Gates)
+	return &c
+}
+
+func allWorkers(n int) []string {
+	ws := make([]string, n)
+	for i := range ws {
+		ws[i] = "worker-" + strconv.Itoa(i+1)
+	}
+	return ws
+}
+
 // Summary describes the scenario in one line for `nngbench list`, which
 // prints the name beside it.
 func (s *Scenario) Summary() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d worker%s, %s, %v", s.Workers, plural(s.Workers), s.Transport, s.Duration)
+	if len(s.Sweep) > 0 {
+		fmt.Fprintf(&b, "sweep of %s workers, %s, %v each", joinInts(s.Sweep), s.Transport, s.Duration)
+	} else {
+		fmt.Fprintf(&b, "%d worker%s, %s, %v", s.Workers, plural(s.Workers), s.Transport, s.Duration)
+	}
 	if s.Warmup > 0 {
 		fmt.Fprintf(&b, " after %v warmup", s.Warmup)
 	}
@@ -179,6 +216,14 @@ func (s *Scenario) Summary() string {
 	}
 	fmt.Fprintf(&b, "; %d fault%s", len(s.Faults), plural(len(s.Faults)))
 	return b.String()
+}
+
+func joinInts(ns []int) string {
+	parts := make([]string, len(ns))
+	for i, n := range ns {
+		parts[i] = strconv.Itoa(n)
+	}
+	return strings.Join(parts, ",")
 }
 
 func plural(n int) string {

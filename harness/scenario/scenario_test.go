@@ -46,7 +46,7 @@ func TestLoadFull(t *testing.T) {
 				Latency: 20 * time.Millisecond, Jitter: 5 * time.Millisecond, Line: 33},
 			{At: time.Second, Kind: scenario.FaultBandwidth, Targets: []string{"worker-1", "worker-2"},
 				Direction: scenario.DirectionBoth, Toxicity: 1, Rate: 100 << 10, Line: 42},
-			{At: 3 * time.Second, Kind: scenario.FaultSlicer, Targets: workers(8), Direction: scenario.DirectionBoth,
+			{At: 3 * time.Second, Kind: scenario.FaultSlicer, Targets: workers(8), All: true, Direction: scenario.DirectionBoth,
 				Toxicity: 1, AverageSize: 64, SizeVariation: 16, Delay: 10 * time.Microsecond, Line: 46},
 			{At: 4 * time.Second, Kind: scenario.FaultKill, Controlplane: true, RestartAfter: 2 * time.Second, Line: 52},
 			{At: 5 * time.Second, For: time.Second, Kind: scenario.FaultPartition, Targets: []string{"worker-8"},
@@ -201,6 +201,37 @@ func TestYAMLRoundTrip(t *testing.T) {
 		}
 		checkRoundTrip(t, s)
 	}
+}
+
+func TestSweep(t *testing.T) {
+	t.Parallel()
+	s, err := scenario.Parse("s.yaml", []byte(`name: s
+duration: 1s
+sweep: {workers: [1, 2, 4]}
+workloads: [{pattern: reqrep, rate: 100/s}]
+faults:
+  - {at: 0s, kind: latency, target: all, latency: 1ms}
+  - {at: 0s, kind: kill, target: worker-1}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(s.Sweep, []int{1, 2, 4}) || s.Workers != 1 {
+		t.Fatalf("sweep %v, workers %d; want [1 2 4] and 1", s.Sweep, s.Workers)
+	}
+	at := s.At(4)
+	if at.Workers != 4 || at.Sweep != nil || !reflect.DeepEqual(at.Faults[0].Targets, workers(4)) ||
+		!reflect.DeepEqual(at.Faults[1].Targets, []string{"worker-1"}) {
+		t.Fatalf("At(4): workers %d, sweep %v, targets %v and %v", at.Workers, at.Sweep, at.Faults[0].Targets, at.Faults[1].Targets)
+	}
+	if !reflect.DeepEqual(s.Faults[0].Targets, workers(1)) {
+		t.Errorf("At changed the sweep's own faults: %v", s.Faults[0].Targets)
+	}
+	if got := s.Summary(); !strings.HasPrefix(got, "sweep of 1,2,4 workers, tcp, 1s each") {
+		t.Errorf("Summary = %q", got)
+	}
+	checkRoundTrip(t, s)
+	checkRoundTrip(t, at)
 }
 
 func workers(n int) []string {

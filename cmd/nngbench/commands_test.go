@@ -1,0 +1,81 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// build compiles nngbench into a temporary folder: these tests check what a
+// user or CI script sees, exit status included.
+func build(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "nngbench")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func nngbench(t *testing.T, bin string, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = "../.." // the repository root, where scenarios/ is
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return string(out), ee.ExitCode()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out), 0
+}
+
+func TestCommands(t *testing.T) {
+	bin := build(t)
+	shipped, err := filepath.Glob("../../scenarios/*.yaml")
+	if err != nil || len(shipped) == 0 {
+		t.Fatalf("no scenario files: %v", err)
+	}
+	for i := range shipped {
+		shipped[i] = strings.TrimPrefix(shipped[i], "../../")
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("name: bad\nworkers: 0\nduration: 10 s\nworkloads:\n  - {pattern: reqrep, rate: 10/s, colour: red}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want []string
+	}{
+		{"every shipped scenario validates", append([]string{"validate"}, shipped...), 0, []string{"ok scenarios/reqrep-latency.yaml"}},
+		{"a bad file names file, line and field for each problem", []string{"validate", bad}, 2, []string{
+			bad + ":2: workers: must be between 1 and 1024",
+			bad + ":3: duration: bad duration",
+			bad + ":5: workloads[0].colour: unknown field",
+		}},
+		{"list", []string{"list"}, 0, []string{"reqrep-latency", "scenarios/pushpull-tasks.yaml"}},
+		{"list of an empty folder", []string{"list", t.TempDir()}, 2, []string{"no scenario files"}},
+		{"validate needs a file", []string{"validate"}, 2, []string{"requires at least 1 arg"}},
+		{"unknown command", []string{"frobnicate"}, 2, []string{"unknown command"}},
+		{"missing file", []string{"validate", "nope.yaml"}, 2, []string{"nope.yaml"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, code := nngbench(t, bin, tc.args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d:\n%s", code, tc.code, out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
