@@ -19,6 +19,9 @@ type cpHandle interface {
 	addresses() map[string]string
 	nodes(ctx context.Context) ([]api.Node, error)
 	sockets(ctx context.Context) (metrics.Snapshot, error)
+	instances(ctx context.Context) ([]api.Instance, error)
+	taskStats(ctx context.Context) (api.TaskStats, error)
+	config(ctx context.Context) (api.ConfigSnapshot, error)
 	close(ctx context.Context) error
 }
 
@@ -35,10 +38,13 @@ func startEmbeddedCP(ctx context.Context, o Options) (*embeddedCP, error) {
 	return &embeddedCP{cp: cp}, nil
 }
 
-func (e *embeddedCP) addresses() map[string]string                      { return e.cp.Addresses() }
-func (e *embeddedCP) nodes(context.Context) ([]api.Node, error)         { return e.cp.Nodes(), nil }
-func (e *embeddedCP) sockets(context.Context) (metrics.Snapshot, error) { return e.cp.Metrics(), nil }
-func (e *embeddedCP) close(context.Context) error                       { return e.cp.Close() }
+func (e *embeddedCP) addresses() map[string]string                       { return e.cp.Addresses() }
+func (e *embeddedCP) nodes(context.Context) ([]api.Node, error)          { return e.cp.Nodes(), nil }
+func (e *embeddedCP) sockets(context.Context) (metrics.Snapshot, error)  { return e.cp.Metrics(), nil }
+func (e *embeddedCP) instances(context.Context) ([]api.Instance, error)  { return e.cp.Instances(), nil }
+func (e *embeddedCP) taskStats(context.Context) (api.TaskStats, error)   { return e.cp.TaskStats(), nil }
+func (e *embeddedCP) config(context.Context) (api.ConfigSnapshot, error) { return e.cp.Config(), nil }
+func (e *embeddedCP) close(context.Context) error                        { return e.cp.Close() }
 
 // processCP is cmd/controlplane, read through its admin socket.
 type processCP struct {
@@ -62,6 +68,9 @@ func startProcessCP(ctx context.Context, o Options) (*processCP, error) {
 		c.admin = cli
 		err = cli.AddPeer("admin", p.Ready().Addresses["admin"])
 	}
+	if err == nil { // the latest config is served where workers ask for it
+		err = cli.AddPeer("bind", p.Ready().Addresses["bind"])
+	}
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("cluster: admin client: %w", err), c.close(ctx))
 	}
@@ -80,8 +89,27 @@ func (c *processCP) sockets(ctx context.Context) (metrics.Snapshot, error) {
 	return out, c.call(ctx, api.AdminSockets, &out)
 }
 
+func (c *processCP) instances(ctx context.Context) ([]api.Instance, error) {
+	var out []api.Instance
+	return out, c.call(ctx, api.AdminInstances, &out)
+}
+
+func (c *processCP) taskStats(ctx context.Context) (api.TaskStats, error) {
+	var out api.TaskStats
+	return out, c.call(ctx, api.AdminTasksStatus, &out)
+}
+
+func (c *processCP) config(ctx context.Context) (api.ConfigSnapshot, error) {
+	var out api.ConfigSnapshot
+	return out, c.callOn(ctx, "bind", api.ConfigLatest, &out)
+}
+
 func (c *processCP) call(ctx context.Context, endpoint string, out any) error {
-	resp, err := c.admin.Call(ctx, "admin", endpoint, nil)
+	return c.callOn(ctx, "admin", endpoint, out)
+}
+
+func (c *processCP) callOn(ctx context.Context, peer, endpoint string, out any) error {
+	resp, err := c.admin.Call(ctx, peer, endpoint, nil)
 	if err != nil {
 		return fmt.Errorf("cluster: controlplane %s: %w", endpoint, err)
 	}

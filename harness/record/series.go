@@ -103,3 +103,15 @@ func (s *series) interval(i int64, unit time.Duration) result.Interval {
 	iv.P50US, iv.P99US, iv.MaxUS = p.P50, p.P99, p.Max
 	return iv
 }
+
+// between merges the latency histograms of the buckets that start in
+// [from, to), or from on when to is zero: a phase's latency, at the series'
+// precision.
+func (s *series) between(from, to time.Time, h *hdrhistogram.Histogram) {
+	for i, b := range s.buckets {
+		at := s.start.Add(time.Duration(i) * s.width)
+		if !at.Before(from) && (to.IsZero() || at.Before(to)) && b.hist != nil {
+			h.Merge(b.hist)
+		}
+	}
+}

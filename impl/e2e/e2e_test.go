@@ -9,30 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/nngbench/nngbench/impl/api"
 	"github.com/nngbench/nngbench/internal/testbin"
 	"github.com/nngbench/nngbench/internal/wait"
 )
 
-func TestMain(m *testing.M) {
-	dir, err := testbin.Build("controlplane", "worker")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binDir = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintln(os.Stderr, "goleak:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testbin.Main(m, &binDir, "controlplane", "worker") }
 
 // A SIGKILLed worker is marked offline within the heartbeat timeout plus
 // one interval, its instances are re-created on the others, none lost; when

@@ -8,6 +8,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
 )
 
 // Build compiles ./cmd/<name> for each name into a new temporary folder and
@@ -33,4 +36,17 @@ func Build(names ...string) (string, error) {
 		}
 	}
 	return dir, nil
+}
+
+// Main is a TestMain for packages that start the programs: it builds names
+// into *dir, runs the tests, fails the package if any test leaked a
+// goroutine, removes the programs and exits.
+func Main(m *testing.M, dir *string, names ...string) {
+	d, err := Build(names...)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	*dir = d
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { _ = os.RemoveAll(d) }))
 }
