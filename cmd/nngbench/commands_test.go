@@ -38,9 +38,12 @@ func nngbench(t *testing.T, bin string, args ...string) (string, int) {
 func TestCommands(t *testing.T) {
 	bin := build(t)
 	shipped, err := filepath.Glob("../../scenarios/*.yaml")
-	if err != nil || len(shipped) == 0 {
-		t.Fatalf("no scenario files: %v", err)
+	faults, ferr := filepath.Glob("../../scenarios/faults/*.yaml")
+	if err != nil || ferr != nil || len(shipped) == 0 || len(faults) < 11 {
+		t.Fatalf("scenario files: %d in scenarios/ (%v), %d in scenarios/faults/ (%v), want one for each of the 11 fault kinds",
+			len(shipped), err, len(faults), ferr)
 	}
+	shipped = append(shipped, faults...)
 	for i := range shipped {
 		shipped[i] = strings.TrimPrefix(shipped[i], "../../")
 	}
