@@ -57,6 +57,7 @@ OUT/<scenario>/result.json, or is a scenario's own folder.`,
 				return errors.New(rep.Summary()) // exitGate
 			case gate.Incomparable:
 				return usageError{errors.New(rep.Summary())}
+			case gate.Pass:
 			}
 			return nil
 		},

@@ -63,6 +63,7 @@ func (v Verdict) String() string {
 		return "REGRESSION"
 	case Incomparable:
 		return "INCOMPARABLE"
+	case Pass:
 	}
 	return "PASS"
 }
@@ -359,10 +360,10 @@ func (rep *Report) tooFewMsg(scenario string, nb, nc int, level float64) string 
 
 // relChange is c/b - 1, with 0 for 0 to 0 and an infinity from 0.
 func relChange(b, c float64) float64 {
-	switch {
-	case b == c:
+	switch b {
+	case c:
 		return 0
-	case b == 0:
+	case 0:
 		return math.Copysign(math.Inf(1), c)
 	}
 	return c/b - 1

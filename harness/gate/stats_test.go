@@ -75,6 +75,14 @@ func TestMinPAndRunsNeeded(t *testing.T) {
 			t.Errorf("runsNeeded(%g) = %d, want %d", tt.level, got, tt.want)
 		}
 	}
+	// The table of the package documentation, at its edges.
+	for _, tt := range []struct{ m, want int }{
+		{1, 3}, {2, 4}, {3, 4}, {4, 5}, {12, 5}, {13, 6}, {46, 6}, {47, 7}, {171, 7}, {172, 8}, {643, 8},
+	} {
+		if got := runsNeeded(0.05 / float64(tt.m)); got != tt.want {
+			t.Errorf("%d comparisons at alpha 0.05: %d runs, want %d (doc.go's table)", tt.m, got, tt.want)
+		}
+	}
 	// With 3 baseline runs the candidate needs C(3+n, 3) >= 80: n = 6 (C(9,3) = 84).
 	if got := candidateRunsNeeded(3, 0.05/4); got != 6 {
 		t.Errorf("candidateRunsNeeded(3, 0.0125) = %d, want 6", got)

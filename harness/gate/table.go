@@ -25,6 +25,7 @@ func (rep *Report) Summary() string {
 		return fmt.Sprintf("REGRESSION: %d of %s significantly worse than the baseline by more than %s", n, m, pct(rep.Options.MaxRegression))
 	case Incomparable:
 		return fmt.Sprintf("INCOMPARABLE: %d problem%s with the input (see above); no regression shown", len(rep.Problems), plural(len(rep.Problems)))
+	case Pass:
 	}
 	return fmt.Sprintf("PASS: no significant regression beyond %s in %s", pct(rep.Options.MaxRegression), m)
 }

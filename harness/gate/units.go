@@ -31,6 +31,7 @@ func (d dim) String() string {
 		return "a rate"
 	case dimByteRate:
 		return "a byte rate"
+	case dimNone:
 	}
 	return "a plain number"
 }
@@ -148,6 +149,7 @@ func format(v float64, d dim) string {
 		if v == math.Trunc(v) && math.Abs(v) < 1e15 {
 			return strconv.FormatFloat(v, 'f', 0, 64)
 		}
+	case dimNone:
 	}
 	return g(v)
 }
