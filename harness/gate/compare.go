@@ -87,6 +87,7 @@ type Report struct {
 	RunsNeeded          int // on each side, for any comparison to reach Alpha over Comparisons
 	Scenarios           []ScenarioReport
 	Problems            []string // input that could not be compared, and why
+	Notes               []string // what was left out without making the input incomparable
 }
 
 // ScenarioReport is the comparison of one scenario's runs.
@@ -182,7 +183,7 @@ func Compare(base, cand *Runs, opt Options) (*Report, error) {
 	}
 	for _, name := range cand.Names() {
 		if _, ok := base.Scenarios[name]; !ok {
-			rep.Problems = append(rep.Problems, fmt.Sprintf("scenario %s: in the candidate only; not compared", name))
+			rep.Notes = append(rep.Notes, fmt.Sprintf("scenario %s is in the candidate only; not compared", name))
 		}
 	}
 	if common == 0 {

@@ -75,7 +75,7 @@ func TestCompareDirs(t *testing.T) {
 			cand: func(t *testing.T, d string) { writeRuns(t, d, newNoise(2, 0).runs(runsFor1, "other", "reqrep")) },
 			want: gate.Incomparable,
 			contains: []string{"no scenario in common (baseline: smoke; candidate: other)",
-				"scenario smoke: in the baseline, but no run of it in the candidate", "scenario other: in the candidate only"},
+				"scenario smoke: in the baseline, but no run of it in the candidate", "note: scenario other is in the candidate only"},
 		},
 		{
 			name:     "missing baseline folder",
@@ -99,6 +99,15 @@ func TestCompareDirs(t *testing.T) {
 				writeFile(t, filepath.Join(d, "smoke", "run-09", result.FileName), `{"schema": "nngbench/result/v0"}`)
 			},
 			want: gate.Incomparable, contains: []string{"has schema nngbench/result/v0"},
+		},
+		{
+			name: "a scenario only in the candidate is noted",
+			base: func(t *testing.T, d string) { writeRuns(t, d, newNoise(1, 0).runs(runsFor1, "smoke", "reqrep")) },
+			cand: func(t *testing.T, d string) {
+				writeRuns(t, d, newNoise(2, 0).runs(runsFor1, "smoke", "reqrep"))
+				writeRuns(t, d, newNoise(3, 0).runs(1, "new", "reqrep"))
+			},
+			want: gate.Pass, contains: []string{"note: scenario new is in the candidate only; not compared"},
 		},
 		{
 			name: "a regression outranks missing input",

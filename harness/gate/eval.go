@@ -44,9 +44,10 @@ func Failed(gates []result.Gate) int {
 	return n
 }
 
-// Eval checks the expression against r. Value is the left side's value in
-// result.json's units (latencies in µs, rates per second, byte rates in
-// bytes per second), or 0 when it could not be read.
+// Eval checks the expression against r. Value is the measured figure: the
+// value of the first side that names a metric, in result.json's units
+// (latencies in µs, rates per second, byte rates in bytes per second), or
+// 0 when it could not be read.
 func (e *Expr) Eval(r *result.Result) result.Gate {
 	g := result.Gate{Expr: e.src}
 	lv, err := e.left.value(r)
@@ -54,11 +55,14 @@ func (e *Expr) Eval(r *result.Result) result.Gate {
 		g.Detail = err.Error()
 		return g
 	}
-	g.Value = lv
 	rv, err := e.right.value(r)
 	if err != nil {
 		g.Detail = err.Error()
 		return g
+	}
+	g.Value = lv
+	if e.left.metric == nil {
+		g.Value = rv
 	}
 	g.OK = compare(lv, e.op, rv)
 	verb := ""

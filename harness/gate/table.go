@@ -115,6 +115,9 @@ func (rep *Report) WriteText(w io.Writer) error {
 			return err
 		}
 	}
+	for _, n := range rep.Notes {
+		b.WriteString("\nnote: " + n + "\n")
+	}
 	if len(rep.Problems) > 0 {
 		b.WriteString("\nproblems (input that could not be compared):\n")
 		for _, p := range rep.Problems {
@@ -160,6 +163,12 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 				c[len(c)-1] = "**" + c[len(c)-1] + "**"
 			}
 			b.WriteString("| " + strings.Join(c, " | ") + " |\n")
+		}
+	}
+	if len(rep.Notes) > 0 {
+		b.WriteString("\n### Notes\n\n")
+		for _, n := range rep.Notes {
+			b.WriteString("- " + md(n) + "\n")
 		}
 	}
 	if len(rep.Problems) > 0 {
