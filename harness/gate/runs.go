@@ -44,7 +44,7 @@ func LoadRuns(dir string) (*Runs, error) {
 	}
 	rs := &Runs{Dir: dir, Scenarios: map[string][]Run{}}
 	for _, e := range entries {
-		rs.Scenarios[e.Result.Scenario] = append(rs.Scenarios[e.Result.Scenario], Run(e))
+		rs.Scenarios[e.Result.Scenario] = append(rs.Scenarios[e.Result.Scenario], Run{Path: e.Path, Result: e.Result})
 	}
 	return rs, nil
 }
