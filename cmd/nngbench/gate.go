@@ -1,0 +1,88 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nngbench/nngbench/harness/gate"
+)
+
+func gateCmd() *cobra.Command {
+	var (
+		baseline, candidate, margin, markdown string
+		alpha                                 float64
+	)
+	cmd := &cobra.Command{
+		Use:   "gate --baseline DIR --candidate DIR",
+		Short: "Compare repeated runs with a baseline: exit 0 pass, 1 regression, 2 missing or incomparable input",
+		Long: `gate compares the runs under --candidate with those under --baseline, scenario by
+scenario and workload by workload: p50, p99, p99.9 and recv_rate across the runs
+(Mann-Whitney U, one-sided, Holm-adjusted over every comparison so that --alpha is
+the false-alarm rate of the whole gate). A comparison fails only when it is
+significant and worse than the baseline's median by more than --max-regression.
+Each folder holds OUT/<scenario>/run-NN/result.json (--repeat) or
+OUT/<scenario>/result.json, or is a scenario's own folder.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if baseline == "" || candidate == "" {
+				return usageError{errors.New("gate: --baseline and --candidate are both required")}
+			}
+			maxReg, err := parseFraction(margin)
+			if err != nil {
+				return usageError{fmt.Errorf("gate: --max-regression: %w", err)}
+			}
+			rep, err := gate.CompareDirs(baseline, candidate, gate.Options{MaxRegression: maxReg, Alpha: alpha})
+			if err != nil {
+				return usageError{err}
+			}
+			if err := rep.WriteText(cmd.OutOrStdout()); err != nil {
+				return err
+			}
+			if markdown != "" {
+				var b strings.Builder
+				if err := rep.WriteMarkdown(&b); err != nil {
+					return err
+				}
+				if err := os.WriteFile(markdown, []byte(b.String()), 0o644); err != nil {
+					return fmt.Errorf("gate: %w", err)
+				}
+			}
+			switch rep.Verdict {
+			case gate.Regression:
+				return errors.New(rep.Summary()) // exitGate
+			case gate.Incomparable:
+				return usageError{errors.New(rep.Summary())}
+			case gate.Pass:
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&baseline, "baseline", "", "folder of the baseline's runs")
+	f.StringVar(&candidate, "candidate", "", "folder of the candidate's runs")
+	f.StringVar(&margin, "max-regression", "10%", "largest change for the worse that passes even when significant (10% or 0.1)")
+	f.Float64Var(&alpha, "alpha", gate.DefaultAlpha, "false-alarm rate of the whole gate")
+	f.StringVar(&markdown, "markdown", "", "also write the table as Markdown to this file (for a PR comment or job summary)")
+	return cmd
+}
+
+// parseFraction reads 10% or 0.1 as 0.1; it must be positive.
+func parseFraction(s string) (float64, error) {
+	num, pct := strings.CutSuffix(strings.TrimSpace(s), "%")
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		return 0, fmt.Errorf("bad fraction %q (want e.g. 10%% or 0.1)", s)
+	}
+	if pct {
+		v /= 100
+	}
+	if !(v > 0) || v > 1e6 {
+		return 0, fmt.Errorf("%q must be above 0", s)
+	}
+	return v, nil
+}
