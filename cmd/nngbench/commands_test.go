@@ -43,12 +43,20 @@ func TestCommands(t *testing.T) {
 		t.Fatalf("scenario files: %d in scenarios/ (%v), %d in scenarios/faults/ (%v), want one for each of the 11 fault kinds",
 			len(shipped), err, len(faults), ferr)
 	}
-	shipped = append(shipped, faults...)
+	ci, cerr := filepath.Glob("../../scenarios/ci/*.yaml")
+	if cerr != nil || len(ci) == 0 {
+		t.Fatalf("no CI scenarios: %v", cerr)
+	}
+	shipped = append(append(shipped, faults...), ci...)
 	for i := range shipped {
 		shipped[i] = strings.TrimPrefix(shipped[i], "../../")
 	}
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	if err := os.WriteFile(bad, []byte("name: bad\nworkers: 0\nduration: 10 s\nworkloads:\n  - {pattern: reqrep, rate: 10/s, colour: red}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	badGate := filepath.Join(t.TempDir(), "gate.yaml")
+	if err := os.WriteFile(badGate, []byte("name: g\nduration: 1s\nworkloads:\n  - {pattern: reqrep, rate: 1/s}\ngates:\n  - \"reqrep.p99 < 50\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -57,6 +65,7 @@ func TestCommands(t *testing.T) {
 		code int
 		want []string
 	}{
+		{"a bad gate is a scenario error", []string{"validate", badGate}, 2, []string{badGate + ":6: gates[0]: col 14: reqrep.p99 is a latency"}},
 		{"every shipped scenario validates", append([]string{"validate"}, shipped...), 0, []string{"ok scenarios/reqrep-latency.yaml"}},
 		{"a bad file names file, line and field for each problem", []string{"validate", bad}, 2, []string{
 			bad + ":2: workers: must be between 1 and 1024",

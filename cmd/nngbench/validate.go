@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nngbench/nngbench/harness/gate"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
 
@@ -17,7 +18,7 @@ func validateCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, files []string) error {
 			var bad []error
 			for _, f := range files {
-				s, err := scenario.Load(f)
+				s, err := loadScenario(f)
 				if err != nil {
 					bad = append(bad, err)
 					continue
@@ -30,4 +31,17 @@ func validateCmd() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// loadScenario reads and checks a scenario file, its gate expressions
+// included, so that every problem shows before anything runs.
+func loadScenario(path string) (*scenario.Scenario, error) {
+	s, err := scenario.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := gate.Check(s); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
