@@ -10,20 +10,19 @@ import (
 	"github.com/nngbench/nngbench/harness/result"
 )
 
+// The files Write and WriteComparison write are checked in
+// TestCompareCharts, which draws them; these check the Markdown alone.
 func TestImplRawGolden(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	if err := report.Write(dir, pairedFixture()); err != nil {
-		t.Fatal(err)
-	}
-	got := readFile(t, filepath.Join(dir, report.MarkdownFile))
+	got := report.Markdown(pairedFixture())
 	checkGolden(t, "implraw.golden.md", got)
 	if !bytes.Contains(got, []byte("](compare.png)")) {
 		t.Error("report.md does not link compare.png")
 	}
 }
 
-// Without an impl/raw pair there is no compare.png and no section.
+// Without an impl/raw pair there is no section (and TestCharts checks that
+// there is no compare.png).
 func TestImplRawAbsent(t *testing.T) {
 	t.Parallel()
 	for name, r := range map[string]*result.Result{
@@ -39,19 +38,9 @@ func TestImplRawAbsent(t *testing.T) {
 			return r
 		}(),
 	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			dir := t.TempDir()
-			if err := report.Write(dir, r); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := os.Stat(filepath.Join(dir, report.CompareFile)); !os.IsNotExist(err) {
-				t.Errorf("compare.png written for a run without pairs (stat: %v)", err)
-			}
-			if bytes.Contains(readFile(t, filepath.Join(dir, report.MarkdownFile)), []byte("impl vs raw")) {
-				t.Error("report.md has an impl vs raw section")
-			}
-		})
+		if md := report.Markdown(r); bytes.Contains(md, []byte("impl vs raw")) || bytes.Contains(md, []byte("compare.png")) {
+			t.Errorf("%s: report.md has an impl vs raw section:\n%s", name, md)
+		}
 	}
 }
 
@@ -73,18 +62,7 @@ func candidate() *result.Result {
 
 func TestComparisonGolden(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	if err := report.WriteComparison(dir, fixture(), candidate()); err != nil {
-		t.Fatal(err)
-	}
-	got := readFile(t, filepath.Join(dir, report.ComparisonMarkdownFile))
-	checkGolden(t, "compare.golden.md", got)
-	if !bytes.Equal(got, report.ComparisonMarkdown(fixture(), candidate())) {
-		t.Error("compare.md is not ComparisonMarkdown")
-	}
-	if _, err := os.Stat(filepath.Join(dir, report.CompareFile)); err != nil {
-		t.Error(err)
-	}
+	checkGolden(t, "compare.golden.md", report.ComparisonMarkdown(fixture(), candidate()))
 }
 
 // Two runs with no workload in common still compare: the Markdown says so

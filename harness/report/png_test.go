@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"bytes"
 	"image"
 	"image/color"
 	"image/png"
@@ -38,6 +39,10 @@ func TestCharts(t *testing.T) {
 	dir := t.TempDir()
 	if err := report.Write(dir, fixture()); err != nil {
 		t.Fatal(err)
+	}
+	// fixture has no impl/raw pair.
+	if _, err := os.Stat(filepath.Join(dir, report.CompareFile)); !os.IsNotExist(err) {
+		t.Errorf("compare.png written for a run without impl/raw pairs (stat: %v)", err)
 	}
 	for _, tc := range []struct {
 		file string
@@ -163,6 +168,15 @@ func TestCompareCharts(t *testing.T) {
 	if err := report.WriteComparison(cmp, fixture(), candidate()); err != nil {
 		t.Fatal(err)
 	}
+	// Write and WriteComparison write the Markdown their goldens check.
+	for path, want := range map[string][]byte{
+		filepath.Join(implRaw, report.MarkdownFile):       report.Markdown(pairedFixture()),
+		filepath.Join(cmp, report.ComparisonMarkdownFile): report.ComparisonMarkdown(fixture(), candidate()),
+	} {
+		if got := readFile(t, path); !bytes.Equal(got, want) {
+			t.Errorf("%s differs from what its golden test checks:\n%s", path, got)
+		}
+	}
 	for _, tc := range []struct {
 		name        string
 		path        string
@@ -195,6 +209,13 @@ func TestScalingChart(t *testing.T) {
 	dir := t.TempDir()
 	if err := report.WriteSweep(dir, sweepFixture()); err != nil {
 		t.Fatal(err)
+	}
+	md, err := report.SweepMarkdown(sweepFixture())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, filepath.Join(dir, report.SweepMarkdownFile)); !bytes.Equal(got, md) {
+		t.Errorf("sweep.md is not SweepMarkdown:\n%s", got)
 	}
 	img := decode(t, filepath.Join(dir, report.ScalingFile))
 	checkChart(t, img)
