@@ -113,16 +113,23 @@ func (c comparison) plots() []*plot.Plot {
 	}
 }
 
-// implRaw pairs r's workloads: for each pattern, in order of first
-// appearance, its i-th impl workload with its i-th raw one. A pair is
-// labelled with its pattern, or with the impl workload's name when the
-// pattern has more than one pair.
+// implRaw pairs r's workloads (see pairModes) for compare.png and the
+// "impl vs raw" section.
 func implRaw(r *result.Result) (comparison, bool) {
 	c := comparison{title: r.Scenario + ", impl beside raw", key: "Pattern",
 		first: side{name: "impl"}, second: side{name: "raw"}, ratioHead: "impl/raw"}
+	c.labels, c.first.ws, c.second.ws, _ = pairModes(r.Workloads)
+	return c, len(c.labels) > 0
+}
+
+// pairModes pairs, for each pattern in order of first appearance, its i-th
+// impl workload with its i-th raw one. A pair is labelled with its
+// pattern, or with the impl workload's name when the pattern has more than
+// one pair. unpaired are the impl and raw workloads left over, in order.
+func pairModes(ws []result.Workload) (labels []string, impl, raw, unpaired []result.Workload) {
 	var patterns []string
 	byMode := map[string]map[string][]result.Workload{}
-	for _, w := range r.Workloads {
+	for _, w := range ws {
 		if w.Mode != ModeImpl && w.Mode != ModeRaw {
 			continue
 		}
@@ -133,19 +140,19 @@ func implRaw(r *result.Result) (comparison, bool) {
 		byMode[w.Pattern][w.Mode] = append(byMode[w.Pattern][w.Mode], w)
 	}
 	for _, p := range patterns {
-		impl, raw := byMode[p][ModeImpl], byMode[p][ModeRaw]
-		n := min(len(impl), len(raw))
+		is, rs := byMode[p][ModeImpl], byMode[p][ModeRaw]
+		n := min(len(is), len(rs))
 		for i := range n {
 			label := p
 			if n > 1 {
-				label = impl[i].Name
+				label = is[i].Name
 			}
-			c.labels = append(c.labels, label)
-			c.first.ws = append(c.first.ws, impl[i])
-			c.second.ws = append(c.second.ws, raw[i])
+			labels = append(labels, label)
+			impl, raw = append(impl, is[i]), append(raw, rs[i])
 		}
+		unpaired = append(append(unpaired, is[n:]...), rs[n:]...)
 	}
-	return c, len(c.labels) > 0
+	return labels, impl, raw, unpaired
 }
 
 // writeImplRaw is report.md's section on impl's overhead over bare mangos;
