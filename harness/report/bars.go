@@ -3,11 +3,13 @@ package report
 import (
 	"image/color"
 	"math"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // logSpan is how many times the largest value may exceed the smallest
@@ -70,7 +72,9 @@ func (b *bars) Thumbnail(c *draw.Canvas) {
 // barPanel is a grouped bar chart: one group per category, one bar per
 // series side by side in the series' colours (colour(i) for series i). The
 // y axis turns logarithmic when the values span more than logSpan times.
-func barPanel(title, xlabel, ylabel string, categories []string, series []barSeries) *plot.Plot {
+// A category's label may have a second line, which may span `span`
+// categories (the label of a group of them, written under the middle one).
+func barPanel(title, xlabel, ylabel string, categories []string, span int, series []barSeries) *plot.Plot {
 	c := newChart(title, xlabel, ylabel)
 	p := c.p
 	p.Add(plotter.NewGrid())
@@ -88,6 +92,7 @@ func barPanel(title, xlabel, ylabel string, categories []string, series []barSer
 	}
 	if len(categories) > 0 {
 		p.NominalX(categories...)
+		fitLabels(p, categories, span)
 	}
 	// At least three slots wide, so one or two groups do not fill the panel.
 	n := float64(max(len(categories), 3))
@@ -95,6 +100,31 @@ func barPanel(title, xlabel, ylabel string, categories []string, series []barSer
 	p.X.Min, p.X.Max = mid-n/2, mid+n/2
 	fitY(p, lo, hi)
 	return p
+}
+
+// barPanelWidth is about the width of a bar panel's plot area, two panels
+// to an image, in points (the canvas draws at vgimg.DefaultDPI).
+const barPanelWidth = vg.Length(Width/2-90) * vg.Inch / vgimg.DefaultDPI
+
+// fitLabels shrinks the category labels, down to 6 pt, until each line
+// fits its room (a slot; span slots for second lines), so neighbours do
+// not run into each other.
+func fitLabels(p *plot.Plot, categories []string, span int) {
+	style := &p.X.Tick.Label
+	slot := barPanelWidth / vg.Length(max(len(categories), 3)) * 0.9
+	scale := 1.0
+	for _, c := range categories {
+		for i, line := range strings.Split(c, "\n") {
+			room := slot
+			if i > 0 {
+				room *= vg.Length(max(span, 1))
+			}
+			scale = min(scale, float64(room/style.Width(line)))
+		}
+	}
+	if scale < 1 {
+		style.Font.Size = max(vg.Points(6), style.Font.Size*vg.Length(scale))
+	}
 }
 
 // fitY sets the y range to hold lo..hi, the smallest and largest positive

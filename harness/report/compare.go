@@ -96,8 +96,12 @@ func (c comparison) plots() []*plot.Plot {
 	var latCats []string
 	lat := []barSeries{{name: c.first.name}, {name: c.second.name}}
 	for i, l := range c.labels {
-		for _, m := range latencyMetrics {
-			latCats = append(latCats, l+"\n"+strings.TrimSuffix(m.name, " (ms)"))
+		for k, m := range latencyMetrics {
+			cat := strings.TrimSuffix(m.name, " (ms)")
+			if k == len(latencyMetrics)/2 {
+				cat += "\n" + l // under the middle bar of the group
+			}
+			latCats = append(latCats, cat)
 			lat[0].values = append(lat[0].values, m.value(c.first.ws[i])/1000)
 			lat[1].values = append(lat[1].values, m.value(c.second.ws[i])/1000)
 		}
@@ -108,8 +112,9 @@ func (c comparison) plots() []*plot.Plot {
 		thr[1].values = append(thr[1].values, c.second.ws[i].RecvRate)
 	}
 	return []*plot.Plot{
-		barPanel("Latency: "+c.title, strings.ToLower(c.key)+" and percentile", "latency (ms)", latCats, lat),
-		barPanel("Throughput: "+c.title, strings.ToLower(c.key), "received (msgs/s)", c.labels, thr),
+		barPanel("Latency: "+c.title, "percentile by "+strings.ToLower(c.key), "latency (ms)",
+			latCats, len(latencyMetrics), lat),
+		barPanel("Throughput: "+c.title, strings.ToLower(c.key), "received (msgs/s)", c.labels, 1, thr),
 	}
 }
 

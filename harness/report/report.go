@@ -1,5 +1,8 @@
-// Package report turns a saved result.json into Markdown and PNG charts,
-// deterministically, so a report can always be regenerated from the file.
+// Package report turns saved results into Markdown and PNG charts,
+// deterministically, so a report can always be regenerated from the files:
+// one run (Write), a candidate against a baseline (WriteComparison), a
+// sweep of worker counts (WriteSweep) and the suite's summary for
+// RESULTS.md (Suite).
 package report
 
 import (
