@@ -24,8 +24,8 @@ const (
 // Workload modes that Write pairs up (scenario.ModeImpl and ModeRaw;
 // report reads results only, so it spells them out).
 const (
-	ModeImpl = "impl"
-	ModeRaw  = "raw"
+	modeImpl = "impl"
+	modeRaw  = "raw"
 )
 
 // metric is one figure compared between two workloads.
@@ -135,7 +135,7 @@ func pairModes(ws []result.Workload) (labels []string, impl, raw, unpaired []res
 	var patterns []string
 	byMode := map[string]map[string][]result.Workload{}
 	for _, w := range ws {
-		if w.Mode != ModeImpl && w.Mode != ModeRaw {
+		if w.Mode != modeImpl && w.Mode != modeRaw {
 			continue
 		}
 		if byMode[w.Pattern] == nil {
@@ -145,7 +145,7 @@ func pairModes(ws []result.Workload) (labels []string, impl, raw, unpaired []res
 		byMode[w.Pattern][w.Mode] = append(byMode[w.Pattern][w.Mode], w)
 	}
 	for _, p := range patterns {
-		is, rs := byMode[p][ModeImpl], byMode[p][ModeRaw]
+		is, rs := byMode[p][modeImpl], byMode[p][modeRaw]
 		n := min(len(is), len(rs))
 		for i := range n {
 			label := p

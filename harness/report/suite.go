@@ -194,7 +194,7 @@ func (s suite) pairs() []suitePair {
 			continue
 		}
 		for _, w := range unpaired {
-			if w.Mode == ModeImpl {
+			if w.Mode == modeImpl {
 				impls = append(impls, loose{w, u})
 			} else {
 				raws = append(raws, loose{w, u})
