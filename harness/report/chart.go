@@ -39,10 +39,33 @@ func newChart(title, x, y string) *chart {
 }
 
 // save renders the chart to a PNG file of exactly Width x Height pixels.
-func (c *chart) save(path string) (err error) {
+func (c *chart) save(path string) error { return saveRow(path, c.p) }
+
+// saveRow renders plots side by side, with their plot areas aligned, into
+// one PNG file of exactly Width x Height pixels.
+func saveRow(path string, plots ...*plot.Plot) (err error) {
 	// UseImage fixes the size in pixels; the canvas draws on its own copy.
 	cv := vgimg.NewWith(vgimg.UseImage(image.NewRGBA(image.Rect(0, 0, Width, Height))))
-	c.p.Draw(draw.New(cv))
+	dc := draw.New(cv)
+	if len(plots) == 1 {
+		plots[0].Draw(dc)
+	} else {
+		// Paint the gaps between the panels, which no plot covers.
+		r := dc.Rectangle
+		dc.FillPolygon(color.White, []vg.Point{r.Min, {X: r.Max.X, Y: r.Min.Y}, r.Max, {X: r.Min.X, Y: r.Max.Y}})
+		tiles := draw.Tiles{Rows: 1, Cols: len(plots), PadX: vg.Points(24), PadLeft: vg.Points(4),
+			PadRight: vg.Points(4), PadTop: vg.Points(4), PadBottom: vg.Points(4)}
+		top := dc.Max.Y - tiles.PadTop
+		for i, tc := range plot.Align([][]*plot.Plot{plots}, tiles, dc)[0] {
+			// Align lines up the plot areas by lowering some tiles' tops,
+			// and a title sits at its tile's top: raise each tile back and
+			// pad its title by as much, so the titles line up too.
+			p := *plots[i]
+			p.Title.Padding += top - tc.Max.Y
+			tc.Max.Y = top
+			p.Draw(tc)
+		}
+	}
 	img := cv.Image()
 	f, err := os.Create(path)
 	if err != nil {

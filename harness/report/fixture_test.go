@@ -58,3 +58,52 @@ func fixture() *result.Result {
 		Invalid:  []string{"workload reqrep invalid", "check no-loss failed"},
 	}
 }
+
+// pairedFixture runs two patterns both through impl and over bare mangos,
+// and one through impl alone, so the run has two impl/raw pairs. impl's
+// tail spans decades above raw's median, as it does with a retry.
+func pairedFixture() *result.Result {
+	r := fixture()
+	r.Scenario, r.Description = "paired", "impl beside raw"
+	r.Faults, r.Checks, r.Recovery, r.Gates = nil, nil, nil, nil
+	r.Valid, r.Invalid = true, nil
+	w := func(name, pattern, mode string, p50, p99, p999, recv float64) result.Workload {
+		lat := result.Percentiles{P50: p50, P90: p50 * 1.5, P99: p99, P999: p999, P9999: p999 * 2, Max: p999 * 3, Mean: p50 * 1.1, Count: 50000}
+		return result.Workload{Name: name, Pattern: pattern, Mode: mode, Model: result.ModelOpen,
+			PlannedRate: 5000, Concurrency: 8, Sent: 50000, Received: int64(recv * 10),
+			SendRate: 5000, RecvRate: recv, Latency: lat, LatencyUncorrected: lat,
+			Intervals: r.Workloads[1].Intervals, Valid: true}
+	}
+	r.Workloads = []result.Workload{
+		w("tasks", "pushpull", "impl", 420, 2100, 48_000, 4990),
+		w("heartbeat", "heartbeat", "impl", 150, 300, 700, 320),
+		w("broadcast", "pubsub", "impl", 610, 1900, 9_500, 3990),
+		w("tasks-raw", "pushpull", "raw", 300, 900, 1_500, 5000),
+		w("broadcast-raw", "pubsub", "raw", 0, 0, 0, 0), // received nothing: no ratio
+	}
+	return r
+}
+
+// sweepFixture is one scenario at 1, 2 and 4 workers, given out of order:
+// impl's throughput grows with the workers and its p99 with it, raw's
+// stays flat, and a third workload exists only from 2 workers up.
+func sweepFixture() []*result.Result {
+	point := func(workers int) *result.Result {
+		r := pairedFixture()
+		r.Scenario, r.Description, r.Workers = "scaling", "tasks across 1, 2 and 4 workers", workers
+		r.StartedAt = r.StartedAt.Add(time.Duration(workers) * time.Minute)
+		n := float64(workers)
+		r.Workloads = []result.Workload{r.Workloads[0], r.Workloads[3]}
+		r.Workloads[0].RecvRate, r.Workloads[0].SendRate = 1200*n, 1200*n
+		r.Workloads[0].Latency.P99 = 2000 * n * n
+		if workers > 1 {
+			extra := r.Workloads[1]
+			extra.Name, extra.RecvRate, extra.Latency.P99 = "tasks-8k", 300*n, 40_000
+			extra.Valid, extra.Invalid = false, "generator 3.0% behind plan"
+			r.Workloads = append(r.Workloads, extra)
+			r.Valid, r.Invalid = false, []string{"workload tasks-8k invalid"}
+		}
+		return r
+	}
+	return []*result.Result{point(2), point(4), point(1)}
+}

@@ -19,6 +19,7 @@ func Markdown(r *result.Result) []byte {
 	}
 	writeScenario(&b, r)
 	writeWorkloads(&b, r)
+	writeImplRaw(&b, r)
 	writeFaults(&b, r)
 	writeChecks(&b, r.Checks)
 	writeRecovery(&b, r.Recovery)

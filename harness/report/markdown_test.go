@@ -11,7 +11,7 @@ import (
 	"github.com/nngbench/nngbench/harness/result"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/report.golden.md")
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 const golden = "testdata/report.golden.md"
 

@@ -1,5 +1,8 @@
-// Package report turns a saved result.json into Markdown and PNG charts,
-// deterministically, so a report can always be regenerated from the file.
+// Package report turns saved results into Markdown and PNG charts,
+// deterministically, so a report can always be regenerated from the files:
+// one run (Write), a candidate against a baseline (WriteComparison), a
+// sweep of worker counts (WriteSweep) and the suite's summary for
+// RESULTS.md (Suite).
 package report
 
 import (
@@ -24,6 +27,9 @@ var ErrNilResult = errors.New("report: nil result")
 
 // Write renders r into dir (created if missing): report.md and the three
 // PNG charts it links to by relative path, so the folder can be moved as is.
+// When r runs a pattern both through impl and over bare mangos (modes
+// "impl" and "raw"), it also draws compare.png and report.md gains an
+// "impl vs raw" section with the overhead ratios.
 // The same r always gives the same Markdown, byte for byte.
 func Write(dir string, r *result.Result) error {
 	if r == nil {
@@ -47,6 +53,11 @@ func Write(dir string, r *result.Result) error {
 		}
 		if err := ch.save(filepath.Join(dir, c.name)); err != nil {
 			return fmt.Errorf("report: %w", err)
+		}
+	}
+	if c, ok := implRaw(r); ok {
+		if err := saveRow(filepath.Join(dir, CompareFile), c.plots()...); err != nil {
+			return fmt.Errorf("report: %s: %w", CompareFile, err)
 		}
 	}
 	md := filepath.Join(dir, MarkdownFile)

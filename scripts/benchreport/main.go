@@ -1,15 +1,19 @@
-// Command benchreport turns the output of the messaging layer's Go
-// benchmarks into the Markdown summary in RESULTS.md: the median of each
-// benchmark, and the ratio of the layer to its bare-mangos (or encoding/json)
-// twin measured in the same run, against the targets.
+// Command benchreport writes RESULTS.md: the messaging layer's Go
+// benchmarks (the median of each, and the ratio of the layer to its
+// bare-mangos or encoding/json twin measured in the same run, against the
+// targets), the scenario suite's results tree, and the harness's fidelity
+// against mangos' own perf tool. Nothing in the file is typed by hand.
 //
-//	go test -run '^$' -bench . -count 5 ./impl/... > bench.txt
-//	go run ./scripts/benchreport -in bench.txt -out RESULTS.md
+//	go test -run '^$' -bench . -count 5 ./impl/... > reports/latest/layer-bench.txt
+//	go run ./scripts/benchreport -in reports/latest/layer-bench.txt \
+//		-suite reports/latest -fidelity reports/latest/fidelity.json -out RESULTS.md
+//
+// -suite and -fidelity are optional: RESULTS.md says which sections are
+// missing and why.
 package main
 
 import (
 	"bytes"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -17,175 +21,68 @@ import (
 	"os/exec"
 	"regexp"
 	"runtime"
-	"slices"
 	"strings"
 	"time"
-
-	"golang.org/x/perf/benchfmt"
 )
 
-// comparison is one row family of the table: a paired benchmark
-// (testkit.Paired) that ran a baseline and the layer in alternating blocks,
-// at each payload size.
-type comparison struct {
-	title      string
-	name       string  // benchmark name with %s for the size
-	baseLabel  string  // what the baseline is
-	throughput bool    // report messages per second, where higher is better
-	limit      float64 // target for the layer against the baseline; 0 = none
-	payload    string  // for benchmarks of one size: the size, and name has no %s
+type options struct {
+	in       string // go test -bench output; required
+	suite    string // results tree of the scenario suite; "" when not run
+	fidelity string // the fidelity benchmark's JSON; "" when not run
+	out      string // RESULTS.md
 }
 
-var comparisons = []comparison{
-	{"Envelope encode + decode", "Envelope/%s", "encoding/json", false, 0, ""},
-	{"Req/rep round trip, tcp, one request in flight", "ReqRep/%s", "bare mangos", false, 1.3, ""},
-	{"Push/pull throughput, tcp, one pusher to one puller", "PushPull/%s", "bare mangos", true, 0.70, ""},
-	{"Tasks end to end (dispatch, execute, acknowledge), 8 workers, in tasks/s", "Tasks",
-		"bare mangos one-way push/pull, msgs/s", true, 1.0, "1KiB"},
-}
-
-var sizes = []string{"64B", "1KiB"}
-
-// sizes are the payloads a comparison ran at.
-func (c comparison) sizes() []string {
-	if c.payload != "" {
-		return []string{c.payload}
-	}
-	return sizes
-}
-
-// key is the benchmark's name at one payload size.
-func (c comparison) key(size string) string {
-	if c.payload != "" {
-		return c.name
-	}
-	return fmt.Sprintf(c.name, size)
+// header is what RESULTS.md says of the run that made it.
+type header struct {
+	machine   string
+	generated time.Time
 }
 
 func main() {
-	in := flag.String("in", "", "benchmark output to read (go test -bench)")
-	out := flag.String("out", "RESULTS.md", "Markdown file to write")
+	var o options
+	flag.StringVar(&o.in, "in", "", "benchmark output to read (go test -bench)")
+	flag.StringVar(&o.suite, "suite", "", "results tree of the scenario suite (optional), e.g. reports/latest")
+	flag.StringVar(&o.fidelity, "fidelity", "", "fidelity benchmark's JSON (optional), e.g. reports/latest/fidelity.json")
+	flag.StringVar(&o.out, "out", "RESULTS.md", "Markdown file to write")
 	flag.Parse()
-	if err := run(*in, *out); err != nil {
+	if err := run(o, header{machine: machine(), generated: time.Now()}); err != nil {
 		fmt.Fprintln(os.Stderr, "benchreport:", err)
 		os.Exit(1)
 	}
 }
 
-func run(in, out string) error {
-	f, err := os.Open(in)
-	if err != nil {
-		return err
+// run writes o.out, or nothing when any input it was given is unusable.
+func run(o options, h header) error {
+	if o.in == "" {
+		return fmt.Errorf("-in is required")
 	}
-	defer f.Close()
-	samples, count, err := read(f, in)
+	samples, runs, err := readLayer(o.in)
 	if err != nil {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := write(&buf, samples, count, in); err != nil {
+	writeHeader(&buf, o, h)
+	if err := writeLayer(&buf, samples, runs); err != nil {
 		return err
 	}
-	return os.WriteFile(out, buf.Bytes(), 0o644)
+	if err := writeSuite(&buf, o.suite, o.out); err != nil {
+		return err
+	}
+	if err := writeFidelity(&buf, o.fidelity); err != nil {
+		return err
+	}
+	return os.WriteFile(o.out, append(bytes.TrimRight(buf.Bytes(), "\n"), '\n'), 0o644)
 }
 
-// read collects every value of every benchmark, by name without the
-// GOMAXPROCS suffix and by unit.
-func read(r io.Reader, name string) (map[string]map[string][]float64, int, error) {
-	samples := map[string]map[string][]float64{}
-	br := benchfmt.NewReader(r, name)
-	runs := 0
-	for br.Scan() {
-		res, ok := br.Result().(*benchfmt.Result)
-		if !ok {
-			continue
-		}
-		base, parts := res.Name.Parts()
-		key := string(base)
-		for _, p := range parts {
-			if !bytes.HasPrefix(p, []byte("-")) {
-				key += string(p)
-			}
-		}
-		if samples[key] == nil {
-			samples[key] = map[string][]float64{}
-		}
-		for _, v := range res.Values {
-			samples[key][v.Unit] = append(samples[key][v.Unit], v.Value)
-		}
-		runs = max(runs, len(samples[key]["cand/base"]))
-	}
-	if err := br.Err(); err != nil {
-		return nil, 0, err
-	}
-	if len(samples) == 0 {
-		return nil, 0, errors.New(name + ": no benchmark results in it")
-	}
-	return samples, runs, nil
-}
-
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if n := len(s); n%2 == 1 {
-		return s[n/2]
-	} else {
-		return (s[n/2-1] + s[n/2]) / 2
-	}
-}
-
-func write(w io.Writer, samples map[string]map[string][]float64, runs int, in string) error {
-	fmt.Fprintf(w, "# Results\n\nGenerated by `make bench` from `%s`; do not edit by hand.\n\n", in)
-	fmt.Fprintf(w, "Machine: %s. Generated %s.\n\n", machine(), time.Now().UTC().Format("2006-01-02 15:04 UTC"))
-	fmt.Fprintf(w, "## Messaging layer beside bare mangos\n\n")
-	fmt.Fprintf(w, "Go benchmarks, both ends in one process on loopback. Each benchmark runs the baseline and the layer "+
-		"in alternating blocks, so both meet the same machine (it is shared, and drifts by tens of percent within seconds); "+
-		"the ratio is the median of the per-block ratios, and the figures are medians over blocks and %d runs. "+
-		"Read the ratios; the absolute figures move from run to run.\n\n", runs)
-	fmt.Fprintf(w, "| what | payload | baseline | baseline value | layer | ratio | target | met |\n")
-	fmt.Fprintf(w, "|---|---|---|---|---|---|---|---|\n")
-	rows := 0
-	for _, c := range comparisons {
-		for _, size := range c.sizes() {
-			m := samples[c.key(size)]
-			base, cand, ratio := median(m["base-sec/op"]), median(m["cand-sec/op"]), median(m["cand/base"])
-			if len(m["cand/base"]) == 0 {
-				continue
-			}
-			target, met := "—", "—"
-			unit := "sec/op"
-			if c.throughput {
-				unit, base, cand, ratio = "msgs/s", 1/base, 1/cand, 1/ratio
-			}
-			if c.limit > 0 {
-				ok := ratio <= c.limit
-				target = fmt.Sprintf("≤ %.2fx", c.limit)
-				if c.throughput {
-					ok, target = ratio >= c.limit, fmt.Sprintf("≥ %.2fx", c.limit)
-				}
-				met = map[bool]string{true: "yes", false: "**no**"}[ok]
-			}
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %.2fx | %s | %s |\n",
-				c.title, size, c.baseLabel, format(base, unit), format(cand, unit), ratio, target, met)
-			rows++
+func writeHeader(w io.Writer, o options, h header) {
+	inputs := []string{"`" + o.in + "`"}
+	for _, p := range []string{o.suite, o.fidelity} {
+		if p != "" {
+			inputs = append(inputs, "`"+p+"`")
 		}
 	}
-	if rows == 0 {
-		return errors.New("none of the expected benchmark pairs is in the input")
-	}
-	fmt.Fprintf(w, "\nRatios are layer / baseline: for times lower is better, for throughput higher is better.\n")
-	fmt.Fprintf(w, "\nThe scenario suite (control plane and worker processes behind toxiproxy) is not in this file yet.\n")
-	return nil
-}
-
-func format(v float64, unit string) string {
-	switch unit {
-	case "sec/op":
-		return time.Duration(v * 1e9).Round(10 * time.Nanosecond).String()
-	case "msgs/s":
-		return fmt.Sprintf("%.0fk msgs/s", v/1000)
-	}
-	return fmt.Sprintf("%g %s", v, unit)
+	fmt.Fprintf(w, "# Results\n\nGenerated by `make bench` from %s; do not edit by hand.\n\n", strings.Join(inputs, ", "))
+	fmt.Fprintf(w, "Machine: %s. Generated %s.\n\n", h.machine, h.generated.UTC().Format("2006-01-02 15:04 UTC"))
 }
 
 var modelName = regexp.MustCompile(`(?m)^model name\s*:\s*(.+)$`)
