@@ -70,14 +70,15 @@ func (r *runner) workload(w scenario.Workload, oc outcome) (result.Workload, *re
 	sum := rec.Snapshot(end)
 	sum.Fill(&rw)
 	rw.Duplicated, rw.Reordered = o.Loss.Duplicated, o.Loss.Reordered
-	if !sum.Valid {
-		why = append(why, sum.Invalid)
-	}
 	switch {
 	case r.cause != nil:
+		// The recorder's own verdict is left out: a window cut at an
+		// arbitrary instant ends mid-schedule, which reads as a lag.
 		why = append(why, fmt.Sprintf("interrupted after %.1fs of the %.1fs window", max(end.Sub(o.Window), 0).Seconds(), r.s.Duration.Seconds()))
 	case oc.err != nil:
 		why = append(why, "driver failed: "+oc.err.Error())
+	case !sum.Valid:
+		why = append(why, sum.Invalid)
 	}
 	rw.Valid, rw.Invalid = len(why) == 0, strings.Join(why, "; ")
 	return rw, &result.HistogramPair{Corrected: rec.Histogram(), Uncorrected: rec.Uncorrected(), Unit: rec.Unit()}

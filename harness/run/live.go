@@ -16,6 +16,7 @@ type Phase string
 
 // The phases, in order.
 const (
+	PhaseStart    Phase = "starting"
 	PhaseCluster  Phase = "starting cluster"
 	PhaseWarmup   Phase = "warmup"
 	PhaseMeasure  Phase = "measuring"
@@ -145,8 +146,13 @@ func (l *live) status(now time.Time) WorkloadStatus {
 	return w
 }
 
-// progress calls Options.Progress from one goroutine, every tick and on
-// each change of phase. With no Progress every method does nothing.
+// faultPoll is how often the faults in force are looked at during the
+// load, so that one starting or ending shows at once.
+const faultPoll = 50 * time.Millisecond
+
+// progress calls Options.Progress from one goroutine: every tick, and at
+// once when the phase or the faults in force change. With no Progress
+// every method does nothing.
 type progress struct {
 	fn       func(Status)
 	every    time.Duration
@@ -156,7 +162,7 @@ type progress struct {
 	lives    []*live
 
 	mu     sync.Mutex
-	phase  Phase // set explicitly outside the load; computed from the clock during it
+	phase  Phase // set explicitly outside the load; "" during it: the clock says
 	start  time.Time
 	faults func() []string
 
@@ -167,7 +173,14 @@ type progress struct {
 
 func newProgress(o Options, scenarioName string, warmup, total time.Duration, lives []*live) *progress {
 	return &progress{fn: o.Progress, every: o.ProgressEvery, scenario: scenarioName, warmup: warmup,
-		total: total, lives: lives, nudge: make(chan struct{}, 1), done: make(chan struct{})}
+		total: total, lives: lives, phase: PhaseStart, nudge: make(chan struct{}, 1), done: make(chan struct{})}
+}
+
+// shown is what the last status said, to tell a change from it.
+type shown struct {
+	phase  Phase
+	faults string
+	at     time.Time
 }
 
 func (p *progress) run() {
@@ -175,31 +188,56 @@ func (p *progress) run() {
 		return
 	}
 	p.wg.Go(func() {
-		timer := time.NewTimer(p.every)
+		timer := time.NewTimer(0)
 		defer timer.Stop()
+		var last shown
 		for {
 			select {
 			case <-p.done:
 				return
 			case <-timer.C:
 			case <-p.nudge:
+				last.at = time.Time{} // a nudge always shows
 			}
-			p.fn(p.status())
-			timer.Reset(p.wait(time.Now()))
+			now := time.Now()
+			phase, faults := p.now(now)
+			key := strings.Join(faults, ",")
+			if now.Sub(last.at) >= p.every || phase != last.phase || key != last.faults {
+				p.fn(p.status(now, phase, faults))
+				last = shown{phase: phase, faults: key, at: now}
+			}
+			timer.Reset(p.wait(now, last.at))
 		}
 	})
 }
 
-// wait is the time until the next status: a tick, or sooner when the
-// clock moves the load into its next phase, so that a change of phase
-// shows at once however rare the ticks.
-func (p *progress) wait(now time.Time) time.Duration {
+// now is the phase and the faults in force at now.
+func (p *progress) now(now time.Time) (Phase, []string) {
 	p.mu.Lock()
-	start, explicit := p.start, p.phase != ""
+	phase, start, faults := p.phase, p.start, p.faults
 	p.mu.Unlock()
-	d := p.every
+	if phase == "" {
+		phase = clockPhase(now.Sub(start), p.warmup, p.total)
+	}
+	if faults == nil {
+		return phase, nil
+	}
+	return phase, faults()
+}
+
+// wait is the time until the goroutine looks again: the next tick, or
+// sooner when the clock will move the load into its next phase, or to
+// look at the faults while the load runs.
+func (p *progress) wait(now, shownAt time.Time) time.Duration {
+	p.mu.Lock()
+	start, explicit, faults := p.start, p.phase != "", p.faults != nil
+	p.mu.Unlock()
+	d := max(shownAt.Add(p.every).Sub(now), 0)
 	if start.IsZero() || explicit {
 		return d
+	}
+	if faults {
+		d = min(d, faultPoll)
 	}
 	for _, b := range []time.Duration{p.warmup, p.total} {
 		if until := start.Add(b).Sub(now); until > 0 && until < d {
@@ -218,7 +256,8 @@ func (p *progress) setPhase(ph Phase) {
 }
 
 // loadStarted marks the start of the load; the phase follows the clock
-// from then until the next setPhase. faults lists the faults in force.
+// from then until the next setPhase. faults, if not nil, lists the faults
+// in force.
 func (p *progress) loadStarted(start time.Time, faults func() []string) {
 	p.mu.Lock()
 	p.phase, p.start, p.faults = "", start, faults
@@ -239,23 +278,16 @@ func (p *progress) stop() {
 	p.wg.Wait()
 }
 
-func (p *progress) status() Status {
-	now := time.Now()
+func (p *progress) status(now time.Time, phase Phase, faults []string) Status {
 	p.mu.Lock()
-	phase, start, faults := p.phase, p.start, p.faults
+	start := p.start
 	p.mu.Unlock()
-	s := Status{Scenario: p.scenario, Phase: phase, Total: p.total}
+	s := Status{Scenario: p.scenario, Phase: phase, Total: p.total, Faults: faults}
 	if !start.IsZero() {
 		s.Elapsed = now.Sub(start)
 	}
-	if phase == "" {
-		s.Phase = clockPhase(s.Elapsed, p.warmup, p.total)
-	}
 	for _, l := range p.lives {
 		s.Workloads = append(s.Workloads, l.status(now))
-	}
-	if faults != nil {
-		s.Faults = faults()
 	}
 	return s
 }

@@ -1,11 +1,14 @@
 package run
 
 import (
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/nngbench/nngbench/harness/load"
+	"github.com/nngbench/nngbench/internal/wait"
 )
 
 // The live p99 is that of what the receivers reported, whichever
@@ -115,4 +118,40 @@ func TestClockPhase(t *testing.T) {
 			t.Errorf("clockPhase(%v) = %q, want %q", tc.elapsed, got, tc.want)
 		}
 	}
+}
+
+// A change of phase or of the faults in force shows at once, however
+// rare the ticks.
+func TestProgressShowsChangesAtOnce(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var got []Status
+	has := func(ok func(Status) bool) func() bool {
+		return func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return slices.ContainsFunc(got, ok)
+		}
+	}
+	phase := func(ph Phase) func() bool { return has(func(s Status) bool { return s.Phase == ph }) }
+	var faults atomic.Pointer[[]string]
+	faults.Store(&[]string{})
+	p := newProgress(Options{ProgressEvery: time.Hour, Progress: func(s Status) {
+		mu.Lock()
+		got = append(got, s)
+		mu.Unlock()
+	}}, "s", 100*time.Millisecond, 300*time.Millisecond, []*live{newLive("w", 1)})
+	p.run()
+	defer p.stop()
+	wait.Until(t, 5*time.Second, "starting shown", phase(PhaseStart))
+	p.setPhase(PhaseCluster)
+	wait.Until(t, 5*time.Second, "cluster shown", phase(PhaseCluster))
+	p.loadStarted(time.Now(), func() []string { return *faults.Load() })
+	wait.Until(t, 5*time.Second, "warmup shown", phase(PhaseWarmup))
+	wait.Until(t, 5*time.Second, "measuring shown", phase(PhaseMeasure))
+	faults.Store(&[]string{"latency-1"})
+	wait.Until(t, 5*time.Second, "fault shown", has(func(s Status) bool { return slices.Equal(s.Faults, []string{"latency-1"}) }))
+	wait.Until(t, 5*time.Second, "draining shown", phase(PhaseDrain))
+	p.setPhase(PhaseStopping)
+	wait.Until(t, 5*time.Second, "stopping shown", phase(PhaseStopping))
 }

@@ -121,7 +121,11 @@ func (r *runner) execute(ctx context.Context) {
 		r.timeline = fault.Run(ctx, r.start.Add(r.s.Warmup), r.s.Faults, fault.ClusterTarget(r.cluster), r.o.Faults)
 		defer r.heal(ctx)
 	}
-	r.prog.loadStarted(r.start, r.activeFaults)
+	var faults func() []string
+	if r.timeline != nil {
+		faults = r.activeFaults
+	}
+	r.prog.loadStarted(r.start, faults)
 	r.outs = r.runWorkloads(ctx)
 	r.checkInterrupted(ctx)
 	r.prog.setPhase(PhaseStopping)
@@ -188,9 +192,6 @@ func (r *runner) heal(ctx context.Context) {
 
 // activeFaults names the faults in force now.
 func (r *runner) activeFaults() []string {
-	if r.timeline == nil {
-		return nil
-	}
 	var on []string
 	for _, f := range r.timeline.Records() {
 		if !f.StartedAt.IsZero() && f.EndedAt.IsZero() {

@@ -228,7 +228,7 @@ workloads:
 	if d := stopping.Sub(cancelled); d > 2*time.Second {
 		t.Errorf("load stopped %v after the cancel", d)
 	}
-	if returned > 20*time.Second {
+	if returned > time.Minute {
 		t.Errorf("Run returned %v after the cancel", returned)
 	}
 	back := readResult(t, dir)
