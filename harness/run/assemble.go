@@ -19,11 +19,14 @@ func (r *runner) result() (*result.Result, map[string]result.HistogramPair) {
 		Checks: []result.Check{}, Recovery: []result.Recovery{}, Gates: []result.Gate{},
 	}
 	window := r.start.Add(s.Warmup)
-	if !r.start.IsZero() {
+	switch {
+	case r.start.IsZero(): // the load never started
+		res.DurationS = 0
+	case r.cause != nil: // what was measured: the window up to the interruption
 		res.StartedAt = window
-	}
-	if r.cause != nil { // what was measured: the window up to the interruption
 		res.DurationS = min(max(r.stopped.Sub(window), 0), s.Duration).Seconds()
+	default:
+		res.StartedAt = window
 	}
 	hists := map[string]result.HistogramPair{}
 	for i, w := range s.Workloads {
@@ -107,6 +110,9 @@ func (r *runner) invalid(res *result.Result) []string {
 	for _, err := range r.failures {
 		why = append(why, err.Error())
 	}
+	if raw := rawNames(r.s); raw != "" && r.s.Transport != scenario.TransportTCP {
+		why = append(why, fmt.Sprintf("transport %s: raw workloads (%s) run over tcp only", r.s.Transport, raw))
+	}
 	for _, w := range res.Workloads {
 		if !w.Valid {
 			why = append(why, fmt.Sprintf("workload %s: %s", w.Name, w.Invalid))
@@ -118,4 +124,15 @@ func (r *runner) invalid(res *result.Result) []string {
 		}
 	}
 	return why
+}
+
+// rawNames names the raw-mode workloads of s, comma-separated.
+func rawNames(s *scenario.Scenario) string {
+	var names []string
+	for _, w := range s.Workloads {
+		if w.Mode == scenario.ModeRaw {
+			names = append(names, w.Name)
+		}
+	}
+	return strings.Join(names, ",")
 }

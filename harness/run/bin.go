@@ -72,7 +72,7 @@ func build(ctx context.Context, root, dir, name string) error {
 	if err != nil {
 		return fmt.Errorf("run: bin: %w", err)
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }() // empty after the rename; left over only on failure
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(tmp, name), "./cmd/"+name)
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {

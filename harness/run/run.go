@@ -109,7 +109,8 @@ func (r *runner) execute(ctx context.Context) {
 		closeCluster, err := r.startCluster(ctx)
 		defer closeCluster()
 		if err != nil {
-			if r.checkInterrupted(ctx); r.cause == nil || !errors.Is(err, context.Canceled) {
+			r.checkInterrupted(ctx)
+			if r.cause == nil || !errors.Is(err, context.Canceled) { // a start cut short by Ctrl-C did not fail
 				r.failures = append(r.failures, fmt.Errorf("%w: %w", ErrCluster, err))
 			}
 			r.outs = make([]outcome, len(r.s.Workloads))
@@ -269,7 +270,8 @@ func (r *runner) errors() []error {
 	}
 	errs = append(errs, r.failures...)
 	for i, oc := range r.outs {
-		if oc.err != nil && !(r.cause != nil && isContextErr(oc.err)) {
+		// A driver cut short by the interruption failed for no reason of its own.
+		if oc.err != nil && (r.cause == nil || !isContextErr(oc.err)) {
 			errs = append(errs, fmt.Errorf("%w: %s: %w", ErrWorkload, r.s.Workloads[i].Name, oc.err))
 		}
 	}

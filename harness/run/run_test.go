@@ -311,3 +311,44 @@ func TestNeedsCluster(t *testing.T) {
 		})
 	}
 }
+
+// A cluster that cannot start fails the run, and the result still says so.
+func TestClusterFailureIsWritten(t *testing.T) {
+	t.Parallel()
+	bin := t.TempDir() // a "worker" that exits at once
+	if err := os.WriteFile(filepath.Join(bin, "worker"), []byte("#!/bin/sh\nexit 3\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s := parse(t, "name: nocluster\nduration: 1s\nworkloads: [{name: cmds, pattern: reqrep, rate: 10/s}]\n")
+	dir := t.TempDir()
+	r, err := run.Run(t.Context(), s, run.Options{Dir: dir, Bin: bin, Impl: (&fakeImpl{}).run})
+	if !errors.Is(err, run.ErrCluster) || !errors.Is(err, cluster.ErrProcessExited) {
+		t.Fatalf("Run: %v, want ErrCluster wrapping cluster.ErrProcessExited", err)
+	}
+	back := readResult(t, dir)
+	if r == nil || back.Valid || !containsAny(back.Invalid, "cluster") || back.DurationS != 0 || !back.StartedAt.IsZero() {
+		t.Errorf("valid %v, invalid %q, duration %v, started %v: want invalid for the cluster, nothing measured",
+			back.Valid, back.Invalid, back.DurationS, back.StartedAt)
+	}
+	if w := workload(t, back, "cmds"); w.Valid || w.Sent != 0 {
+		t.Errorf("workload valid %v, sent %d: want not measured", w.Valid, w.Sent)
+	}
+	if _, err := os.Stat(filepath.Join(dir, report.MarkdownFile)); err != nil {
+		t.Errorf("report: %v", err)
+	}
+}
+
+// Raw workloads run over tcp whatever the scenario says: a run that asked
+// for another transport did not measure it, and says so.
+func TestRawTransportOtherThanTCPIsInvalid(t *testing.T) {
+	t.Parallel()
+	s := parse(t, "name: ipc\ntransport: ipc\nduration: 200ms\nworkloads: [{name: p, pattern: pushpull, mode: raw, rate: 50/s}]\n")
+	r, err := run.Run(t.Context(), s, run.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if r.Valid || !containsAny(r.Invalid, "transport ipc") || !r.Workloads[0].Valid {
+		t.Errorf("valid %v, invalid %q, workload valid %v: want the run invalid for its transport only",
+			r.Valid, r.Invalid, r.Workloads[0].Valid)
+	}
+}
