@@ -1,0 +1,201 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
+
+	"github.com/nngbench/nngbench/harness/result"
+	// main.go has a func run: the package goes by another name here.
+	runner "github.com/nngbench/nngbench/harness/run"
+	"github.com/nngbench/nngbench/harness/scenario"
+)
+
+// How often progress is shown: on a terminal the line is rewritten in
+// place, elsewhere (a log, CI) each status is a line of its own. Changes
+// of phase show at once either way.
+const (
+	ttyEvery   = time.Second
+	plainEvery = 5 * time.Second
+)
+
+type runFlags struct {
+	out       string
+	toxiproxy string
+	repeat    int
+	quiet     bool
+}
+
+func runCmd() *cobra.Command {
+	var f runFlags
+	c := &cobra.Command{
+		Use:   "run FILE...",
+		Short: "Run scenarios and write their results, histograms and reports under --out",
+		Long: `Run each scenario file in turn and write, per run, under OUT:
+
+  OUT/<scenario>/result.json, <workload>.hgrm, <workload>.uncorrected.hgrm,
+  report.md, *.png, and cluster/ (configs and logs) when a cluster ran.
+
+With --repeat K > 1 each repetition has a folder of its own,
+OUT/<scenario>/run-01 ... OUT/<scenario>/run-K, for gates to compare.
+
+Every file is checked before anything starts: a bad one exits 2. Ctrl-C or
+SIGTERM stops the load, heals the faults, stops every process, writes what
+was measured (marked invalid) and exits 1. A run that completed exits 0,
+even when its figures are marked invalid (it says why); 1 when a run failed.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, files []string) error { return runScenarios(cmd, files, f) },
+	}
+	fl := c.Flags()
+	fl.StringVarP(&f.out, "out", "o", runner.DefaultOut, "folder the results go under, one subfolder per scenario")
+	fl.StringVar(&f.toxiproxy, "toxiproxy", "", "URL of an external toxiproxy server (default: one in this process)")
+	fl.IntVar(&f.repeat, "repeat", 1, "run each scenario K times, each into OUT/<scenario>/run-NN")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress output")
+	return c
+}
+
+func runScenarios(cmd *cobra.Command, files []string, f runFlags) error {
+	scenarios, err := loadScenarios(files, f)
+	if err != nil {
+		return usageError{err}
+	}
+	var bin string
+	if needsCluster(scenarios) {
+		if bin, err = runner.FindBin(cmd.Context()); err != nil {
+			return usageError{err}
+		}
+	}
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var failed []error
+	for _, s := range scenarios {
+		for rep := 1; rep <= f.repeat; rep++ {
+			dir := runner.Dir(f.out, s.Name, rep, f.repeat)
+			p := newPrinter(cmd.ErrOrStderr(), f.quiet)
+			r, err := runner.Run(ctx, s, runner.Options{Dir: dir, Bin: bin, ToxiproxyURL: f.toxiproxy,
+				Progress: p.status, ProgressEvery: p.every})
+			p.end()
+			summarize(cmd.OutOrStdout(), dir, r, err)
+			if err != nil {
+				failed = append(failed, fmt.Errorf("%s: %w", dir, err))
+			}
+			if errors.Is(err, runner.ErrInterrupted) {
+				return errors.Join(failed...)
+			}
+		}
+	}
+	return errors.Join(failed...)
+}
+
+// loadScenarios checks the flags and every file, and reports every problem
+// at once, before anything runs.
+func loadScenarios(files []string, f runFlags) ([]*scenario.Scenario, error) {
+	var bad []error
+	if f.repeat < 1 {
+		bad = append(bad, fmt.Errorf("--repeat %d: must be >= 1", f.repeat))
+	}
+	if f.out == "" {
+		bad = append(bad, errors.New("--out: must not be empty"))
+	}
+	var out []*scenario.Scenario
+	byName := map[string]string{}
+	for _, file := range files {
+		s, err := loadScenario(file)
+		if err != nil {
+			bad = append(bad, err)
+			continue
+		}
+		if prev, dup := byName[s.Name]; dup {
+			bad = append(bad, fmt.Errorf("%s: name %q: also the name of %s, and both would write %s", file, s.Name, prev,
+				runner.Dir(f.out, s.Name, 1, 1)))
+			continue
+		}
+		byName[s.Name] = file
+		out = append(out, s)
+	}
+	return out, errors.Join(bad...)
+}
+
+func needsCluster(scenarios []*scenario.Scenario) bool {
+	for _, s := range scenarios {
+		if runner.NeedsCluster(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// summarize prints what a run wrote: its verdict and one line per workload.
+func summarize(w io.Writer, dir string, r *result.Result, err error) {
+	if r == nil {
+		fmt.Fprintf(w, "%s: not run\n", dir)
+		return
+	}
+	verdict := "valid"
+	if !r.Valid {
+		verdict = "INVALID: " + strings.Join(r.Invalid, "; ")
+	}
+	fmt.Fprintf(w, "%s: %s\n", dir, verdict)
+	for _, wl := range r.Workloads {
+		plan := fmt.Sprintf("%g/s", wl.PlannedRate)
+		if wl.Model == result.ModelClosed {
+			plan = fmt.Sprintf("%d in flight", wl.Concurrency)
+		}
+		fmt.Fprintf(w, "  %-16s %s %s, %s: sent %d (%.0f/s), received %d (%.0f/s), lost %d, p50 %.0fµs, p99 %.0fµs, max %.0fµs\n",
+			wl.Name, wl.Pattern, wl.Mode, plan, wl.Sent, wl.SendRate, wl.Received, wl.RecvRate, wl.Lost,
+			wl.Latency.P50, wl.Latency.P99, wl.Latency.Max)
+	}
+}
+
+// printer shows a run's progress on w: one line rewritten in place on a
+// terminal, plain lines elsewhere, nothing when quiet.
+type printer struct {
+	w     io.Writer
+	tty   bool
+	cols  int
+	quiet bool
+	every time.Duration
+	shown bool // a line is on the terminal, to be ended
+}
+
+func newPrinter(w io.Writer, quiet bool) *printer {
+	p := &printer{w: w, quiet: quiet, every: plainEvery}
+	if f, ok := w.(*os.File); ok {
+		if ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ); err == nil {
+			p.tty, p.cols, p.every = true, int(ws.Col), ttyEvery
+		}
+	}
+	return p
+}
+
+// status is runner.Options.Progress: called from one goroutine at a time.
+func (p *printer) status(s runner.Status) {
+	if p.quiet {
+		return
+	}
+	line := s.String()
+	if !p.tty {
+		fmt.Fprintln(p.w, line)
+		return
+	}
+	if r := []rune(line); p.cols > 1 && len(r) >= p.cols { // a wrapped line cannot be rewritten
+		line = string(r[:p.cols-1])
+	}
+	fmt.Fprint(p.w, "\r\033[K"+line) // back to the start, clear, write
+	p.shown = true
+}
+
+// end ends the terminal line, once the run has returned.
+func (p *printer) end() {
+	if p.shown {
+		fmt.Fprintln(p.w)
+	}
+}

@@ -1,0 +1,291 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nngbench/nngbench/harness/cluster"
+	"github.com/nngbench/nngbench/harness/fault"
+	"github.com/nngbench/nngbench/harness/implload"
+	"github.com/nngbench/nngbench/harness/load"
+	"github.com/nngbench/nngbench/harness/report"
+	"github.com/nngbench/nngbench/harness/result"
+	"github.com/nngbench/nngbench/harness/scenario"
+)
+
+// ClusterDir is the subfolder of a run's folder that holds the cluster's
+// configs, logs and ready files.
+const ClusterDir = "cluster"
+
+// Run runs s and writes its results into Options.Dir (see the package
+// comment for the files), then returns the result it wrote.
+//
+// Once the run has started, the result is written however it ends: a
+// workload whose driver failed, a cluster that did not start, or ctx
+// cancelled (Ctrl-C) give a result marked invalid that says why, and an
+// error wrapping ErrWorkload, ErrCluster or ErrInterrupted. A run that
+// completed with figures it cannot vouch for (a generator behind its
+// plan, a fault that could not be applied) returns a nil error with
+// Valid false: the caller decides. Errors before the start (options,
+// FindBin, the folder) return no result.
+func Run(ctx context.Context, s *scenario.Scenario, o Options) (*result.Result, error) {
+	if s == nil {
+		return nil, fmt.Errorf("%w: nil scenario", ErrOptions)
+	}
+	o = o.withDefaults(s)
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	if NeedsCluster(s) && o.Bin == "" {
+		bin, err := FindBin(ctx)
+		if err != nil {
+			return nil, err
+		}
+		o.Bin = bin
+	}
+	// Logs and ready files of an earlier run in this folder would be
+	// mistaken for this one's.
+	if err := os.RemoveAll(filepath.Join(o.Dir, ClusterDir)); err != nil {
+		return nil, fmt.Errorf("run: %w", err)
+	}
+	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("run: %w", err)
+	}
+	r := newRunner(s, o)
+	r.execute(ctx)
+	return r.write()
+}
+
+// runner is one Run's state.
+type runner struct {
+	s     *scenario.Scenario
+	o     Options
+	lives []*live
+	prog  *progress
+
+	cluster  *cluster.Cluster
+	timeline *fault.Timeline
+	start    time.Time    // the load's start; the measured window starts Warmup later
+	stopAt   atomic.Int64 // set when ctx ends (context.AfterFunc), in unix ns
+	stopped  time.Time    // when the run was interrupted; zero if it was not
+	cause    error        // why
+	outs     []outcome
+	failures []error // what kept the run from completing
+}
+
+// outcome is what one workload's driver returned.
+type outcome struct {
+	out *load.Outcome
+	err error
+}
+
+func newRunner(s *scenario.Scenario, o Options) *runner {
+	r := &runner{s: s, o: o}
+	if o.Progress != nil {
+		for _, w := range s.Workloads {
+			r.lives = append(r.lives, newLive(w.Name, s.Workers))
+		}
+	}
+	r.prog = newProgress(o, s.Name, s.Warmup, s.Warmup+s.Duration, r.lives)
+	return r
+}
+
+// execute runs the cluster, load and faults, and cleans up after them;
+// what went wrong is in r.failures.
+func (r *runner) execute(ctx context.Context) {
+	stopWatch := context.AfterFunc(ctx, func() { r.stopAt.Store(time.Now().UnixNano()) })
+	defer stopWatch()
+	r.prog.run()
+	defer r.prog.stop()
+	if NeedsCluster(r.s) {
+		r.prog.setPhase(PhaseCluster)
+		closeCluster, err := r.startCluster(ctx)
+		defer closeCluster()
+		if err != nil {
+			r.checkInterrupted(ctx)
+			if r.cause == nil || !errors.Is(err, context.Canceled) { // a start cut short by Ctrl-C did not fail
+				r.failures = append(r.failures, fmt.Errorf("%w: %w", ErrCluster, err))
+			}
+			r.outs = make([]outcome, len(r.s.Workloads))
+			return
+		}
+	}
+	r.start = time.Now()
+	if r.cluster != nil {
+		r.timeline = fault.Run(ctx, r.start.Add(r.s.Warmup), r.s.Faults, fault.ClusterTarget(r.cluster), r.o.Faults)
+		defer r.heal(ctx)
+	}
+	var faults func() []string
+	if r.timeline != nil {
+		faults = r.activeFaults
+	}
+	r.prog.loadStarted(r.start, faults)
+	r.outs = r.runWorkloads(ctx)
+	r.checkInterrupted(ctx)
+	r.prog.setPhase(PhaseStopping)
+}
+
+// checkInterrupted notes whether ctx has ended, and when: a Ctrl-C after
+// the load is over (while cleaning up) interrupts nothing measured.
+func (r *runner) checkInterrupted(ctx context.Context) {
+	if ctx.Err() == nil || r.cause != nil {
+		return
+	}
+	r.cause = context.Cause(ctx)
+	r.stopped = time.Now()
+	if n := r.stopAt.Load(); n != 0 { // the AfterFunc has run: its time is closer
+		r.stopped = time.Unix(0, n)
+	}
+}
+
+// startCluster starts the cluster and returns what closes it. The cluster
+// is not tied to ctx once started, so that the faults are healed before
+// it stops, in that order, on Ctrl-C too.
+func (r *runner) startCluster(ctx context.Context) (closeCluster func(), err error) {
+	dir := filepath.Join(r.o.Dir, ClusterDir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return func() {}, err
+	}
+	logf, err := os.Create(filepath.Join(dir, "harness.log"))
+	if err != nil {
+		return func() {}, err
+	}
+	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stopStart := context.AfterFunc(ctx, cancel) // Ctrl-C during the start still ends it
+	c, err := cluster.Start(cctx, cluster.Options{
+		Workers: r.s.Workers, Transport: string(r.s.Transport), Timing: r.s.Cluster,
+		Dir: dir, Bin: r.o.Bin, ToxiproxyURL: r.o.ToxiproxyURL,
+		Logger: slog.New(slog.NewTextHandler(logf, nil)),
+	})
+	stopStart()
+	closeCluster = func() {
+		if c != nil {
+			cleanup, done := context.WithTimeout(context.WithoutCancel(ctx), r.o.CleanupTimeout)
+			if err := c.Close(cleanup); err != nil {
+				r.failures = append(r.failures, fmt.Errorf("%w: stopping: %w", ErrCluster, err))
+			}
+			done()
+		}
+		cancel()
+		_ = logf.Close() // only the harness's log: nothing to do about it
+	}
+	if err == nil {
+		r.cluster = c
+	}
+	return closeCluster, err
+}
+
+// heal heals every fault still in force.
+func (r *runner) heal(ctx context.Context) {
+	cleanup, done := context.WithTimeout(context.WithoutCancel(ctx), r.o.CleanupTimeout)
+	defer done()
+	if err := r.timeline.Heal(cleanup); err != nil {
+		r.failures = append(r.failures, err)
+	}
+}
+
+// activeFaults names the faults in force now.
+func (r *runner) activeFaults() []string {
+	var on []string
+	for _, f := range r.timeline.Records() {
+		if !f.StartedAt.IsZero() && f.EndedAt.IsZero() {
+			on = append(on, f.Name)
+		}
+	}
+	return on
+}
+
+// runWorkloads runs every workload at once and waits for all.
+func (r *runner) runWorkloads(ctx context.Context) []outcome {
+	outs := make([]outcome, len(r.s.Workloads))
+	var wg sync.WaitGroup
+	for i, w := range r.s.Workloads {
+		spec := r.spec(i, w)
+		wg.Go(func() {
+			if w.Mode == scenario.ModeImpl {
+				outs[i].out, outs[i].err = r.o.Impl(ctx, implload.Spec{Spec: spec, Endpoint: w.Endpoint, Task: w.Task}, r.cluster)
+			} else {
+				outs[i].out, outs[i].err = load.Run(ctx, spec)
+			}
+		})
+	}
+	wg.Wait()
+	return outs
+}
+
+// spec is workload i's load.Spec.
+func (r *runner) spec(i int, w scenario.Workload) load.Spec {
+	spec := load.Spec{
+		Pattern: w.Pattern, Rate: w.Rate.PerSecond, Concurrency: senders(w, r.s.Workers), Size: w.Size,
+		Duration: r.s.Duration, Warmup: r.s.Warmup, Peers: r.s.Workers,
+		Seed: r.s.Seed + int64(i), // workloads alike in all but name still draw their own sizes
+	}
+	if r.lives != nil {
+		spec.Observe = r.lives[i].observe
+	}
+	return spec
+}
+
+// senders is how many goroutines send workload w. Closed loop: its
+// concurrency. Open loop: one, except for request/reply, where each sender
+// waits for its reply and one per worker (at least 4) keeps the schedule
+// when replies slow down.
+func senders(w scenario.Workload, workers int) int {
+	switch {
+	case w.Concurrency > 0:
+		return w.Concurrency
+	case w.Pattern == scenario.PatternReqRep:
+		return max(workers, 4)
+	default:
+		return 1
+	}
+}
+
+// write builds the result, writes it and its report, and returns it with
+// every error of the run.
+func (r *runner) write() (*result.Result, error) {
+	res, hists := r.result()
+	errs := r.errors()
+	if err := result.Write(r.o.Dir, res, hists); err != nil {
+		return res, errors.Join(append(errs, err)...)
+	}
+	if err := report.Write(r.o.Dir, res); err != nil {
+		errs = append(errs, err)
+	}
+	return res, errors.Join(errs...)
+}
+
+// errors are the run's failures: interruption first, then the rest.
+func (r *runner) errors() []error {
+	var errs []error
+	if r.cause != nil {
+		errs = append(errs, fmt.Errorf("%w after %v: %w", ErrInterrupted, r.ranFor(r.stopped), r.cause))
+	}
+	errs = append(errs, r.failures...)
+	for i, oc := range r.outs {
+		// A driver cut short by the interruption failed for no reason of its own.
+		if oc.err != nil && (r.cause == nil || !isContextErr(oc.err)) {
+			errs = append(errs, fmt.Errorf("%w: %s: %w", ErrWorkload, r.s.Workloads[i].Name, oc.err))
+		}
+	}
+	return errs
+}
+
+func isContextErr(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// ranFor is how long the load ran until at (0 if it never started).
+func (r *runner) ranFor(at time.Time) time.Duration {
+	if r.start.IsZero() || at.Before(r.start) {
+		return 0
+	}
+	return at.Sub(r.start).Round(time.Millisecond)
+}
