@@ -66,7 +66,8 @@ type ControlPlane struct {
 	cfgMu    sync.Mutex // guards snapshot and orders publications
 	snapshot api.ConfigSnapshot
 
-	tasks *taskQueue
+	tasks     *taskQueue
+	observers observers
 }
 
 // New checks cfg and opts; it opens nothing until Start.

@@ -77,6 +77,7 @@ type Worker struct {
 
 	instances *instanceStore
 	conf      configState
+	history   *configHistory
 	done      *completed
 	journal   *journal // nil without tasks.journal_file
 	res       *sampler
@@ -107,6 +108,7 @@ type Worker struct {
 	loops       sync.WaitGroup
 	taskLoops   sync.WaitGroup
 	registered  atomic.Bool
+	beatSeq     atomic.Uint64 // heartbeats sent, retries not counted
 	closeOnce   sync.Once
 	closeResult error
 }
@@ -131,6 +133,7 @@ func New(cfg Config, opts Options) (*Worker, error) {
 		cfg: cfg, log: logging.Component(opts.Logger, "worker"), logger: opts.Logger, clk: opts.Clock,
 		reg: opts.Metrics, topts: topts, addrs: map[string]string{},
 		done: newCompleted(completedLimit), res: newSampler(diskPath(cfg)),
+		history: newConfigHistory(historyLimit),
 	}
 	w.runCtx, w.stopRun = context.WithCancel(context.Background())
 	w.flushCtx, w.stopFlush = context.WithCancel(context.Background())
