@@ -1,0 +1,18 @@
+package implload
+
+import (
+	"context"
+
+	"github.com/nngbench/nngbench/harness/cluster"
+	"github.com/nngbench/nngbench/harness/load"
+)
+
+func runPushPull(ctx context.Context, spec Spec, c *cluster.Cluster, workers []string) (*load.Outcome, error) {
+	return nil, ErrUnsupported
+}
+func runPubSub(ctx context.Context, spec Spec, c *cluster.Cluster, workers []string) (*load.Outcome, error) {
+	return nil, ErrUnsupported
+}
+func runHeartbeat(ctx context.Context, spec Spec, c *cluster.Cluster, workers []string) (*load.Outcome, error) {
+	return nil, ErrUnsupported
+}
