@@ -26,8 +26,8 @@ type taskRun struct {
 
 	mu       sync.Mutex
 	due      map[uint64]submitted
-	start    *record.Recorder        // one-way: submission to execution start
-	executed []map[uint64]int        // per worker: executions (results not replayed) per task
+	start    *record.Recorder // one-way: submission to execution start
+	executed []map[uint64]int // per worker: executions (results not replayed) per task
 }
 
 // runPushPull submits tasks of kind spec.Task, one per message, through
