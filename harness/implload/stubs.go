@@ -7,9 +7,6 @@ import (
 	"github.com/nngbench/nngbench/harness/load"
 )
 
-func runPubSub(ctx context.Context, spec Spec, c *cluster.Cluster, workers []string) (*load.Outcome, error) {
-	return nil, ErrUnsupported
-}
 func runHeartbeat(ctx context.Context, spec Spec, c *cluster.Cluster, workers []string) (*load.Outcome, error) {
 	return nil, ErrUnsupported
 }
