@@ -88,6 +88,9 @@ func Run(ctx context.Context, spec Spec, c *cluster.Cluster) (*load.Outcome, err
 	if err := spec.validate(); err != nil {
 		return nil, err
 	}
+	if c == nil {
+		return nil, fmt.Errorf("%w: no cluster", ErrSpec)
+	}
 	workers := c.Workers()
 	if len(workers) == 0 {
 		return nil, fmt.Errorf("%w: the cluster has no worker", ErrSpec)

@@ -157,26 +157,24 @@ func (s *sink) outcome() *load.Outcome {
 		_ = o.Recv.Merge(r) // cannot fail: every recorder of a run has the default scale
 		o.ByPeer[s.names[i]] = r
 	}
-	o.Loss, o.Peers = s.account()
-	lost := int64(0)
-	due := make(map[uint64]time.Time, len(s.log))
-	for _, m := range s.log {
-		due[m.seq] = m.intended
-	}
-	for _, q := range o.Loss.Missing {
-		if s.inWindow(due[q]) { // Recorder.Lost takes only the window's messages
-			lost++
-		}
-	}
+	var lost int64
+	o.Loss, o.Peers, lost = s.account()
 	o.Recv.Lost(lost)
 	return o
 }
 
 // account compares what was sent with what the peers got, as load does:
-// Sent and Missing cover the whole run, warmup included.
-func (s *sink) account() (load.Loss, []load.PeerLoss) {
-	total := load.Loss{Sent: int64(len(s.log))}
-	peers := make([]load.PeerLoss, len(s.boxes))
+// Sent and Missing cover the whole run, warmup included; windowLost counts
+// the losses of messages due in the window, for Recorder.Lost.
+func (s *sink) account() (total load.Loss, peers []load.PeerLoss, windowLost int64) {
+	total = load.Loss{Sent: int64(len(s.log))}
+	peers = make([]load.PeerLoss, len(s.boxes))
+	missed := func(m sentMsg) {
+		total.Missing = append(total.Missing, m.seq)
+		if s.inWindow(m.intended) {
+			windowLost++
+		}
+	}
 	for i, b := range s.boxes {
 		peers[i] = load.PeerLoss{Peer: i, Loss: load.Loss{Received: int64(len(b.first)), Duplicated: b.dups, Reordered: b.reordered}}
 		if s.owed != owedOne {
@@ -193,7 +191,7 @@ func (s *sink) account() (load.Loss, []load.PeerLoss) {
 				total.Received++
 			} else {
 				peers[m.peer].Missing = append(peers[m.peer].Missing, m.seq)
-				total.Missing = append(total.Missing, m.seq)
+				missed(m)
 			}
 		case owedAny:
 			held := 0
@@ -203,7 +201,7 @@ func (s *sink) account() (load.Loss, []load.PeerLoss) {
 				}
 			}
 			if held == 0 {
-				total.Missing = append(total.Missing, m.seq)
+				missed(m)
 			}
 			total.Received += min(int64(held), 1)
 			total.Duplicated += int64(max(held-1, 0))
@@ -213,7 +211,7 @@ func (s *sink) account() (load.Loss, []load.PeerLoss) {
 					total.Received++
 				} else {
 					peers[i].Missing = append(peers[i].Missing, m.seq)
-					total.Missing = append(total.Missing, m.seq)
+					missed(m)
 				}
 			}
 		}
@@ -224,5 +222,5 @@ func (s *sink) account() (load.Loss, []load.PeerLoss) {
 	}
 	slices.Sort(total.Missing)
 	total.Lost = int64(len(total.Missing))
-	return total, peers
+	return total, peers, windowLost
 }
