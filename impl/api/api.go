@@ -27,6 +27,11 @@ const (
 	ConfigLatest   = "/config/snapshot" // nothing -> ConfigSnapshot (the latest)
 )
 
+// SurveyStatus is the survey workers answer (RESPONDENT, dialing the
+// control plane's SURVEYOR): nothing -> SurveyAnswer. Data in the survey
+// is ignored.
+const SurveyStatus = "/survey/status"
+
 // Endpoints of the control plane's admin socket (REP at admin_address),
 // used by cpctl and by programs that drive a control plane from outside.
 const (
@@ -80,6 +85,18 @@ type Register struct {
 type RegisterReply struct {
 	HeartbeatIntervalSeconds float64 `json:"heartbeat_interval_seconds"`
 	ConfigVersion            uint64  `json:"config_version"`
+	// SurveyAddress is where the control plane's SURVEYOR listens, for
+	// workers whose config names none; empty: it surveys nobody.
+	SurveyAddress string `json:"survey_address,omitempty"`
+}
+
+// SurveyAnswer is a worker's answer to SurveyStatus: small, so that a
+// survey of many workers measures the messaging, not the payloads.
+type SurveyAnswer struct {
+	NodeID        string `json:"node_id"`
+	Status        string `json:"status"`
+	Instances     int    `json:"instances"`
+	ConfigVersion uint64 `json:"config_version"`
 }
 
 // Heartbeat is the reference payload, sent every heartbeat interval.

@@ -44,6 +44,7 @@ func (cp *ControlPlane) onRegister(_ context.Context, req *envelope.Envelope) (j
 	return envelope.DataOf(api.RegisterReply{
 		HeartbeatIntervalSeconds: cp.cfg.Messaging.HeartbeatInterval.D().Seconds(),
 		ConfigVersion:            cp.Config().Version,
+		SurveyAddress:            cp.addrs["survey"],
 	})
 }
 

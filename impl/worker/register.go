@@ -91,6 +91,7 @@ func (w *Worker) register(ctx context.Context) (api.RegisterReply, error) {
 func (w *Worker) afterRegister(ctx context.Context, reply api.RegisterReply) time.Duration {
 	w.registered.Store(true)
 	w.counters.registrations.Add(1)
+	w.answerSurveys(reply.SurveyAddress)
 	w.log.Info(fmt.Sprintf("Registered with the control plane as %s (%s)", w.cfg.NodeID, w.advertised()))
 	if applied := w.conf.version(); reply.ConfigVersion != applied {
 		// Lower than applied: the control plane restarted without its

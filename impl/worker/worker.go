@@ -26,6 +26,7 @@ import (
 	"github.com/nngbench/nngbench/impl/pipeline"
 	"github.com/nngbench/nngbench/impl/pubsub"
 	"github.com/nngbench/nngbench/impl/reqrep"
+	"github.com/nngbench/nngbench/impl/survey"
 	"github.com/nngbench/nngbench/impl/transport"
 )
 
@@ -90,8 +91,13 @@ type Worker struct {
 	puller  *pipeline.Puller
 	pusher  *pipeline.Pusher
 	httpSrv *http.Server
-	sendMu  sync.Mutex // one result batch pushed, drained and journaled at a time
-	seq     uint64     // result envelopes' sequence; under sendMu
+
+	surveyMu     sync.Mutex
+	respondent   *survey.Respondent // nil until the survey address is known
+	surveyAddr   string
+	surveyClosed bool
+	sendMu       sync.Mutex // one result batch pushed, drained and journaled at a time
+	seq          uint64     // result envelopes' sequence; under sendMu
 
 	life    sync.Mutex // orders Start and Close
 	started bool       // under life
@@ -284,6 +290,7 @@ func (w *Worker) shutdown() error {
 		cancel()
 	}
 	w.loops.Wait()
+	errs = append(errs, w.closeSurveys()) // after the loops: registration dials it
 	if w.coll != nil {
 		w.reg.Prometheus().Unregister(w.coll)
 	}
