@@ -13,6 +13,16 @@
 //	                                            one-way                                              (by broadcast or snapshot)
 //	heartbeat  the workers' heartbeats (their   handled by the control plane: one-way from when      -
 //	           own schedule, not ours)          each was due; Recv's rate is the handling rate
+//	survey     surveys of every worker by the   each worker's answer before the deadline, from the   until every worker answered;
+//	           control plane                    survey's send                                        Outcome.Survey: the share
+//
+// Links: reqrep goes through each worker's commands proxy, so its toxics
+// apply; pushpull, pubsub and heartbeat ride the tasks, results,
+// broadcasts and heartbeats links, proxied by the cluster; the survey
+// link is not proxied yet (workers dial the survey address the control
+// plane gives them on registration). pushpull, pubsub, heartbeat and
+// survey drive the embedded control plane through its Go API, and refuse
+// a cluster whose control plane runs as a process (ErrEmbedded).
 //
 // Latency is timed from the intended send (the pacer's schedule, or for
 // heartbeats the worker's), and also from the actual send (uncorrected).
@@ -107,6 +117,8 @@ func Run(ctx context.Context, spec Spec, c *cluster.Cluster) (*load.Outcome, err
 		out, err = runPubSub(ctx, spec, c, workers)
 	case scenario.PatternHeartbeat:
 		out, err = runHeartbeat(ctx, spec, c, workers)
+	case scenario.PatternSurvey:
+		out, err = runSurvey(ctx, spec, c, workers)
 	default:
 		return nil, fmt.Errorf("%w: %s", ErrUnsupported, spec.Pattern)
 	}
@@ -147,7 +159,8 @@ func (s Spec) withDefaults(workers int) Spec {
 // alone, as ErrUnsupported.
 func (s Spec) validate() error {
 	switch s.Pattern {
-	case scenario.PatternReqRep, scenario.PatternPushPull, scenario.PatternPubSub, scenario.PatternHeartbeat:
+	case scenario.PatternReqRep, scenario.PatternPushPull, scenario.PatternPubSub, scenario.PatternHeartbeat,
+		scenario.PatternSurvey:
 	default:
 		return fmt.Errorf("%w: %q (bus and pair run in raw mode only)", ErrUnsupported, s.Pattern)
 	}
