@@ -1,30 +1,193 @@
 // Package implload drives impl-mode workloads: load that goes through the
 // control plane and the worker processes of a running cluster, measured
 // with the same recorders as the raw drivers of package load.
+//
+// What each pattern measures, and where it lands in the load.Outcome:
+//
+//	pattern    sends (Send)                     receipts (Recv, ByPeer[worker])                      Last
+//	reqrep     commands to workers, through     replies, round trip; timeouts and error replies      -
+//	           their commands proxies           counted
+//	pushpull   tasks submitted to the control   results read by the control plane, end to end        execution start on the worker:
+//	           plane, one per message           (ByPeer: by the worker that ran it)                  one-way, submission to start
+//	pubsub     config versions (SetConfig)      each worker's receipt of each version by broadcast,  until every worker had it
+//	                                            one-way                                              (by broadcast or snapshot)
+//	heartbeat  the workers' heartbeats (their   handled by the control plane: one-way from when      -
+//	           own schedule, not ours)          each was due; Recv's rate is the handling rate
+//	survey     surveys of every worker by the   each worker's answer before the deadline, from the   until every worker answered;
+//	           control plane                    survey's send                                        Outcome.Survey: the share
+//
+// Links: reqrep goes through each worker's commands proxy, so its toxics
+// apply; pushpull, pubsub and heartbeat ride the tasks, results,
+// broadcasts and heartbeats links, proxied by the cluster; the survey
+// link is not proxied yet (workers dial the survey address the control
+// plane gives them on registration). pushpull, pubsub, heartbeat and
+// survey drive the embedded control plane through its Go API, and refuse
+// a cluster whose control plane runs as a process (ErrEmbedded).
+//
+// Latency is timed from the intended send (the pacer's schedule, or for
+// heartbeats the worker's), and also from the actual send (uncorrected).
+// Messages due during warmup are counted apart, as in package load. Every
+// process of a cluster runs on this machine, so timestamps taken by
+// workers and by the control plane compare with the harness's own.
+//
+// Open loop, each message goes out on its own goroutine, at most
+// Spec.Concurrency at once (default DefaultInFlight): when that many are
+// outstanding the pacer waits, and the wait shows as generator lag and in
+// the latencies, never as a skipped message. Closed loop (Rate 0),
+// Concurrency goroutines each send one message at a time.
 package implload
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/nngbench/nngbench/harness/cluster"
 	"github.com/nngbench/nngbench/harness/load"
+	"github.com/nngbench/nngbench/harness/scenario"
+	"github.com/nngbench/nngbench/impl/api"
 )
 
-// ErrUnsupported is returned for a pattern that has no impl-mode driver.
-var ErrUnsupported = errors.New("implload: pattern has no impl-mode driver")
+// Defaults of Spec in impl mode.
+const (
+	// DefaultInFlight bounds the messages outstanding at once, open loop.
+	DefaultInFlight = 256
+	// DefaultConnect bounds the wait for the harness's own connections to
+	// the workers before the run starts.
+	DefaultConnect = 5 * time.Second
+	// SleepTask is how long a sleep task sleeps.
+	SleepTask = time.Millisecond
+)
+
+// Errors of this package; returned errors wrap them.
+var (
+	// ErrUnsupported is returned for a pattern that has no impl-mode driver.
+	ErrUnsupported = errors.New("implload: pattern has no impl-mode driver")
+	// ErrSpec is wrapped by every problem of a Spec.
+	ErrSpec = errors.New("implload: bad spec")
+	// ErrEmbedded is returned by drivers that drive the control plane
+	// through its Go API, when it runs as a separate process.
+	ErrEmbedded = errors.New("implload: needs the embedded control plane")
+)
 
 // Spec is one impl-mode workload: the raw spec's rate, size, timing and
-// seed, plus what only impl mode has.
+// seed, plus what only impl mode has. Peers, Kill and Silent of load.Spec
+// do not apply: the peers are the cluster's workers.
 type Spec struct {
 	load.Spec
-	Endpoint string // reqrep: the worker endpoint called
-	Task     string // pushpull: the task kind (echo, sleep, hash)
+	Endpoint string // reqrep: the worker endpoint called; default api.Health
+	Task     string // pushpull: the task kind (echo, sleep, hash); default echo
 }
 
+// Endpoints the reqrep driver may call: those that change nothing, so
+// that a run leaves the cluster as it found it. The request carries
+// Spec.Size bytes of padding, which they ignore.
+var Endpoints = []string{api.Health, api.ConfigGet, api.InstancesList}
+
+// tasks are the task kinds of pushpull.
+var tasks = []string{api.TaskEcho, api.TaskSleep, api.TaskHash}
+
 // Run drives spec through c and returns what it measured, in the same
-// shape as load.Run. It returns once the run and its drain are over.
+// shape as load.Run (the package comment says what each field holds). It
+// returns once the run and its drain are over: Warmup+Duration, plus up to
+// Grace for what is still in flight (reqrep: the reply Timeout). Cancelling
+// ctx ends it early, with what was measured so far and ctx's error.
 func Run(ctx context.Context, spec Spec, c *cluster.Cluster) (*load.Outcome, error) {
-	return nil, fmt.Errorf("%w: %s", ErrUnsupported, spec.Pattern)
+	if err := spec.validate(); err != nil {
+		return nil, err
+	}
+	if c == nil {
+		return nil, fmt.Errorf("%w: no cluster", ErrSpec)
+	}
+	workers := c.Workers()
+	if len(workers) == 0 {
+		return nil, fmt.Errorf("%w: the cluster has no worker", ErrSpec)
+	}
+	spec = spec.withDefaults(len(workers))
+	var out *load.Outcome
+	var err error
+	switch spec.Pattern {
+	case scenario.PatternReqRep:
+		out, err = runReqRep(ctx, spec, c, workers)
+	case scenario.PatternPushPull:
+		out, err = runPushPull(ctx, spec, c, workers)
+	case scenario.PatternPubSub:
+		out, err = runPubSub(ctx, spec, c, workers)
+	case scenario.PatternHeartbeat:
+		out, err = runHeartbeat(ctx, spec, c, workers)
+	case scenario.PatternSurvey:
+		out, err = runSurvey(ctx, spec, c, workers)
+	default:
+		return nil, fmt.Errorf("%w: %s", ErrUnsupported, spec.Pattern)
+	}
+	if err == nil {
+		err = ctx.Err() // a cancelled run measured only part of its window
+	}
+	return out, err
+}
+
+// withDefaults fills in the zero fields; workers is the cluster's size.
+func (s Spec) withDefaults(workers int) Spec {
+	if s.Concurrency <= 0 {
+		s.Concurrency = 1
+		if s.Rate > 0 {
+			s.Concurrency = DefaultInFlight
+		}
+	}
+	s.Peers = workers
+	if s.Size == (scenario.SizeRange{}) {
+		s.Size = scenario.SizeRange{Min: scenario.DefaultSize, Max: scenario.DefaultSize}
+	}
+	if s.Grace <= 0 {
+		s.Grace = load.DefaultGrace
+	}
+	if s.Timeout <= 0 {
+		s.Timeout = load.DefaultTimeout
+	}
+	if s.Endpoint == "" {
+		s.Endpoint = api.Health
+	}
+	if s.Task == "" {
+		s.Task = api.TaskEcho
+	}
+	return s
+}
+
+// validate returns every problem of s, joined; an unsupported pattern
+// alone, as ErrUnsupported.
+func (s Spec) validate() error {
+	switch s.Pattern {
+	case scenario.PatternReqRep, scenario.PatternPushPull, scenario.PatternPubSub, scenario.PatternHeartbeat,
+		scenario.PatternSurvey:
+	default:
+		return fmt.Errorf("%w: %q (bus and pair run in raw mode only)", ErrUnsupported, s.Pattern)
+	}
+	var errs []error
+	bad := func(format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrSpec}, a...)...))
+	}
+	if !(s.Rate >= 0) {
+		bad("rate %v: must be >= 0", s.Rate)
+	}
+	if s.Duration <= 0 {
+		bad("duration %v: must be > 0", s.Duration)
+	}
+	if s.Warmup < 0 {
+		bad("warmup %v: must be >= 0", s.Warmup)
+	}
+	if s.Size.Max < s.Size.Min {
+		bad("size %v: max below min", s.Size)
+	}
+	if s.Kill != nil || len(s.Silent) > 0 {
+		bad("kill and silent peers are raw mode only: impl mode kills workers with faults")
+	}
+	if s.Pattern == scenario.PatternReqRep && s.Endpoint != "" && !slices.Contains(Endpoints, s.Endpoint) {
+		bad("endpoint %q: impl reqrep calls only %v", s.Endpoint, Endpoints)
+	}
+	if s.Pattern == scenario.PatternPushPull && s.Task != "" && !slices.Contains(tasks, s.Task) {
+		bad("task %q: must be one of %v", s.Task, tasks)
+	}
+	return errors.Join(errs...)
 }

@@ -20,6 +20,8 @@ type Outcome struct {
 	boxes              []*inbox
 	killed             []bool
 	each               bool
+
+	ByPeer map[string]*record.Recorder // impl mode: receipts per worker
 }
 
 // assemble starts an Outcome from the senders' recorders; receivers are added with addReceiver.

@@ -12,11 +12,12 @@ import (
 // Endpoints the worker serves on its command socket (REP at its
 // bind_address; the control plane dials its advertised address).
 const (
-	InstancesCreate = "/instances/create" // CreateInstance -> Instance
-	InstancesDelete = "/instances/delete" // DeleteInstance -> DeleteResult
-	InstancesList   = "/instances/list"   // nothing -> InstanceList
-	Health          = "/health"           // nothing -> WorkerHealth
-	ConfigGet       = "/config"           // nothing -> ConfigSnapshot (what the worker applied)
+	InstancesCreate  = "/instances/create" // CreateInstance -> Instance
+	InstancesDelete  = "/instances/delete" // DeleteInstance -> DeleteResult
+	InstancesList    = "/instances/list"   // nothing -> InstanceList
+	Health           = "/health"           // nothing -> WorkerHealth
+	ConfigGet        = "/config"           // nothing -> ConfigSnapshot (what the worker applied)
+	ConfigHistoryGet = "/config/history"   // ConfigHistoryQuery -> ConfigHistory (when each version came)
 )
 
 // Endpoints the control plane serves to workers (REP at its bind_address).
@@ -25,6 +26,11 @@ const (
 	NodesHeartbeat = "/nodes/heartbeat" // Heartbeat (envelope type heartbeat) -> HeartbeatReply
 	ConfigLatest   = "/config/snapshot" // nothing -> ConfigSnapshot (the latest)
 )
+
+// SurveyStatus is the survey workers answer (RESPONDENT, dialing the
+// control plane's SURVEYOR): nothing -> SurveyAnswer. Data in the survey
+// is ignored.
+const SurveyStatus = "/survey/status"
 
 // Endpoints of the control plane's admin socket (REP at admin_address),
 // used by cpctl and by programs that drive a control plane from outside.
@@ -79,15 +85,33 @@ type Register struct {
 type RegisterReply struct {
 	HeartbeatIntervalSeconds float64 `json:"heartbeat_interval_seconds"`
 	ConfigVersion            uint64  `json:"config_version"`
+	// SurveyAddress is where the control plane's SURVEYOR listens, for
+	// workers whose config names none; empty: it surveys nobody.
+	SurveyAddress string `json:"survey_address,omitempty"`
+}
+
+// SurveyAnswer is a worker's answer to SurveyStatus: small, so that a
+// survey of many workers measures the messaging, not the payloads.
+type SurveyAnswer struct {
+	NodeID        string `json:"node_id"`
+	Status        string `json:"status"`
+	Instances     int    `json:"instances"`
+	ConfigVersion uint64 `json:"config_version"`
 }
 
 // Heartbeat is the reference payload, sent every heartbeat interval.
 type Heartbeat struct {
 	NodeID    string    `json:"node_id"`
-	Timestamp time.Time `json:"timestamp"`
+	Timestamp time.Time `json:"timestamp"` // when it was sent
 	Status    string    `json:"status"`
 	Instances []string  `json:"instances"` // ids of the instances on the node
 	Resources Resources `json:"resources"`
+	// Seq numbers the worker's heartbeats from 1 since it started: a gap is
+	// a beat that never arrived, a repeat is a retried one.
+	Seq uint64 `json:"seq,omitempty"`
+	// Due is when the worker's schedule wanted it sent; Timestamp - Due is
+	// how late the worker was (busy, paused, a slow previous beat).
+	Due time.Time `json:"due,omitzero"`
 }
 
 // Resources are measured on the worker's host.
@@ -164,6 +188,38 @@ type ConfigSnapshot struct {
 	Values  map[string]string `json:"values"`
 }
 
+// ConfigHistoryQuery asks a worker for the config receipts numbered above
+// After, at most Limit of them (0: the worker's page size).
+type ConfigHistoryQuery struct {
+	After uint64 `json:"after"`
+	Limit int    `json:"limit,omitempty"`
+}
+
+// ConfigHistory is a page of a worker's config receipts, oldest first.
+// The worker keeps a bounded number: First is the lowest N it still holds,
+// so a reader whose After is below First-1 has missed some.
+type ConfigHistory struct {
+	Entries []ConfigReceipt `json:"entries"`
+	First   uint64          `json:"first"`
+	Last    uint64          `json:"last"` // the highest N so far; 0 before the first receipt
+}
+
+// How a worker came by a config version.
+const (
+	ConfigViaBroadcast = "broadcast" // a config.update broadcast
+	ConfigViaSnapshot  = "snapshot"  // a snapshot fetched from the control plane
+)
+
+// ConfigReceipt is one config version a worker received: every broadcast
+// (applied, stale or ahead of a gap) and every snapshot it applied.
+type ConfigReceipt struct {
+	N       uint64    `json:"n"` // numbers the receipts from 1
+	Version uint64    `json:"version"`
+	At      time.Time `json:"at"` // when it was read off the socket
+	Via     string    `json:"via"`
+	Applied bool      `json:"applied"` // it became the worker's config
+}
+
 // ConfigSet changes config values (admin); the control plane broadcasts the
 // new version.
 type ConfigSet struct {
@@ -219,6 +275,11 @@ type TaskResult struct {
 	// Replayed is true when the worker had already executed the task and
 	// sent its recorded result again instead of executing it twice.
 	Replayed bool `json:"replayed,omitempty"`
+	// StartedAt and FinishedAt bound the execution on the worker's clock
+	// (a replay carries those of the execution it repeats; zero when the
+	// worker no longer knows them).
+	StartedAt  time.Time `json:"started_at,omitzero"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
 }
 
 // ResultBatch is what a worker pushes back.

@@ -3,6 +3,7 @@ package controlplane
 import (
 	"errors"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/nngbench/nngbench/impl/config"
@@ -36,6 +37,10 @@ type Messaging struct {
 	TaskAddress   string `json:"task_address"`   // PUSH: task batches
 	ResultAddress string `json:"result_address"` // PULL: result batches
 	AdminAddress  string `json:"admin_address"`  // REP: the admin API (cpctl)
+	// SurveyAddress is the SURVEYOR workers dial to answer surveys; told to
+	// them on registration. Optional: default bind_address's scheme and host
+	// on a free port (ipc, inproc: its path plus ".survey").
+	SurveyAddress string `json:"survey_address,omitempty"`
 	// HeartbeatInterval is how often workers beat (told to them on
 	// registration); default 10s.
 	HeartbeatInterval config.Seconds `json:"heartbeat_interval_seconds"`
@@ -152,6 +157,13 @@ func (m Messaging) validate() []error {
 		}
 		needsCert = needsCert || scheme == "tls+tcp" || scheme == "wss"
 	}
+	if m.SurveyAddress != "" {
+		scheme, err := transport.Scheme(m.SurveyAddress)
+		if err != nil {
+			errs = append(errs, config.Invalid("messaging.survey_address", "%v", err))
+		}
+		needsCert = needsCert || scheme == "tls+tcp" || scheme == "wss"
+	}
 	errs = append(errs, positive("messaging.heartbeat_interval_seconds", m.HeartbeatInterval)...)
 	errs = append(errs, positive("messaging.heartbeat_timeout_seconds", m.HeartbeatTimeout)...)
 	errs = append(errs, positive("messaging.request_timeout_seconds", m.RequestTimeout)...)
@@ -190,4 +202,22 @@ func flatten(err error) []error {
 		return out
 	}
 	return []error{err}
+}
+
+// surveyAddress is where the surveyor listens: survey_address, or else
+// bind_address's scheme and host on a free port (ipc and inproc, which
+// have no port: its path plus ".survey").
+func (m Messaging) surveyAddress() string {
+	if m.SurveyAddress != "" {
+		return m.SurveyAddress
+	}
+	scheme, rest, _ := strings.Cut(m.BindAddress, "://")
+	if scheme == "ipc" || scheme == "inproc" {
+		return m.BindAddress + ".survey"
+	}
+	host, _, err := net.SplitHostPort(rest)
+	if err != nil {
+		host = rest
+	}
+	return scheme + "://" + net.JoinHostPort(host, "0")
 }

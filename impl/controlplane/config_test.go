@@ -45,6 +45,12 @@ func badConfigs() []badConfig {
     "heartbeat_interval_seconds": "10s"
   }
 }`, []string{"cp.json:4: messaging.heartbeat_interval_seconds: expected a number of seconds, got a string"}},
+		{"survey address with no scheme", `{
+  "metrics_address": "127.0.0.1:0",
+  "messaging": {` + goodMessaging + `,
+    "survey_address": "127.0.0.1:6000"
+  }
+}`, []string{"cp.json:4: messaging.survey_address: "}},
 		{"zero interval", `{
   "metrics_address": "127.0.0.1:0",
   "messaging": {` + goodMessaging + `,

@@ -26,6 +26,7 @@ import (
 	"github.com/nngbench/nngbench/impl/pipeline"
 	"github.com/nngbench/nngbench/impl/pubsub"
 	"github.com/nngbench/nngbench/impl/reqrep"
+	"github.com/nngbench/nngbench/impl/survey"
 )
 
 // ControlPlane is one control plane. Create it with New, bind it with
@@ -51,6 +52,7 @@ type ControlPlane struct {
 	push       *pipeline.Pusher
 	pull       *pipeline.Puller
 	client     *reqrep.Client
+	surveyor   *survey.Surveyor
 	httpSrv    *http.Server
 	collector  *collector
 	addrs      map[string]string
@@ -66,7 +68,8 @@ type ControlPlane struct {
 	cfgMu    sync.Mutex // guards snapshot and orders publications
 	snapshot api.ConfigSnapshot
 
-	tasks *taskQueue
+	tasks     *taskQueue
+	observers observers
 }
 
 // New checks cfg and opts; it opens nothing until Start.
@@ -134,7 +137,8 @@ func (cp *ControlPlane) goroutine(f func(ctx context.Context)) {
 }
 
 // Addresses returns the bound addresses by role, as in api.Ready:
-// "bind", "pub", "tasks", "results", "admin" and "metrics" (host:port).
+// "bind", "pub", "tasks", "results", "survey", "admin" and "metrics"
+// (host:port).
 // It is empty before Start.
 func (cp *ControlPlane) Addresses() map[string]string {
 	if cp.state.Load() == stateNew {
@@ -195,6 +199,9 @@ func (cp *ControlPlane) closeSockets() error {
 	}
 	if cp.client != nil {
 		errs = append(errs, cp.client.Close())
+	}
+	if cp.surveyor != nil {
+		errs = append(errs, cp.surveyor.Close())
 	}
 	return errors.Join(errs...)
 }

@@ -96,7 +96,15 @@ func (cp *ControlPlane) onResults(e *envelope.Envelope) {
 		cp.log.Warn("dropped a result message that is not a result batch", "sender", e.Sender, "error", err)
 		return
 	}
-	done := cp.tasks.complete(rb.Results)
+	received := cp.clk.Now()
+	done, first := cp.tasks.complete(rb.Results)
+	if len(cp.observers.load()) > 0 {
+		seen := make([]ResultSeen, len(rb.Results))
+		for i, r := range rb.Results {
+			seen[i] = ResultSeen{Result: r, Received: received, First: first[i]}
+		}
+		cp.observeResults(seen)
+	}
 	if len(done) == 0 {
 		return
 	}

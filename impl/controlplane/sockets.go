@@ -12,6 +12,7 @@ import (
 	"github.com/nngbench/nngbench/impl/pubsub"
 	"github.com/nngbench/nngbench/impl/reqrep"
 	"github.com/nngbench/nngbench/impl/retry"
+	"github.com/nngbench/nngbench/impl/survey"
 	"github.com/nngbench/nngbench/impl/transport"
 )
 
@@ -23,6 +24,7 @@ const (
 	suffixPub     = "/pub"
 	suffixTasks   = "/tasks"
 	suffixResults = "/results"
+	suffixSurvey  = "/survey"
 )
 
 // open creates and binds every socket, in the order of api.Ready.
@@ -135,7 +137,16 @@ func (cp *ControlPlane) openStreams(topts transport.Options) error {
 	}); err != nil {
 		return fmt.Errorf("controlplane: puller: %w", err)
 	}
-	return cp.listen("results", cp.cfg.Messaging.ResultAddress, cp.pull.Listen)
+	if err := cp.listen("results", cp.cfg.Messaging.ResultAddress, cp.pull.Listen); err != nil {
+		return err
+	}
+	if cp.surveyor, err = survey.NewSurveyor(survey.SurveyorConfig{
+		Name: name + suffixSurvey, Transport: topts, Deadline: cp.cfg.Messaging.RequestTimeout.D(),
+		Metrics: cp.opts.Metrics, Logger: cp.opts.Logger,
+	}); err != nil {
+		return fmt.Errorf("controlplane: surveyor: %w", err)
+	}
+	return cp.listen("survey", cp.cfg.Messaging.surveyAddress(), cp.surveyor.Listen)
 }
 
 func (cp *ControlPlane) openAdmin(topts transport.Options) error {

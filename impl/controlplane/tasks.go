@@ -178,16 +178,19 @@ func (q *taskQueue) take(bytes int, first bool) *taskEntry {
 }
 
 // complete takes a batch of results: the first result for a pending task
-// completes it, any other is a duplicate.
-func (q *taskQueue) complete(results []api.TaskResult) (done []api.TaskResult) {
+// completes it, any other is a duplicate. first[i] says whether results[i]
+// completed its task.
+func (q *taskQueue) complete(results []api.TaskResult) (done []api.TaskResult, first []bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	for _, r := range results {
+	first = make([]bool, len(results))
+	for i, r := range results {
 		e := q.pending[r.TaskID]
 		if e == nil {
 			q.stats.Duplicates++
 			continue
 		}
+		first[i] = true
 		delete(q.pending, r.TaskID)
 		if !e.queued {
 			q.leased--
@@ -198,7 +201,7 @@ func (q *taskQueue) complete(results []api.TaskResult) (done []api.TaskResult) {
 	if len(done) > 0 && q.window > 0 {
 		q.signal() // the window has room again
 	}
-	return done
+	return done, first
 }
 
 // fifo is a queue on a slice that reuses its space.

@@ -44,6 +44,7 @@ func (cp *ControlPlane) onRegister(_ context.Context, req *envelope.Envelope) (j
 	return envelope.DataOf(api.RegisterReply{
 		HeartbeatIntervalSeconds: cp.cfg.Messaging.HeartbeatInterval.D().Seconds(),
 		ConfigVersion:            cp.Config().Version,
+		SurveyAddress:            cp.addrs["survey"],
 	})
 }
 
@@ -94,8 +95,10 @@ func (cp *ControlPlane) onHeartbeat(_ context.Context, req *envelope.Envelope) (
 	now := cp.clk.Now()
 	cp.mu.Lock()
 	n := cp.reg.nodes[hb.NodeID]
+	seen := HeartbeatSeen{Heartbeat: hb, Received: now, Known: n != nil, Bytes: len(req.Data)}
 	if n == nil {
 		cp.mu.Unlock()
+		cp.observeHeartbeat(seen)
 		// Not known (the control plane restarted): the worker registers.
 		return envelope.DataOf(api.HeartbeatReply{Known: false, ConfigVersion: cp.Config().Version})
 	}
@@ -111,6 +114,7 @@ func (cp *ControlPlane) onHeartbeat(_ context.Context, req *envelope.Envelope) (
 	}
 	dirty, addr := n.dirty, n.addr
 	cp.mu.Unlock()
+	cp.observeHeartbeat(seen)
 	if cameBack {
 		cp.refreshPeer(hb.NodeID, addr)
 		cp.publishNode(api.TopicNodeOnline, hb.NodeID)

@@ -43,6 +43,11 @@ type MessagingConfig struct {
 	TaskAddress string `json:"task_address"`
 	// ResultAddress is the control plane's PULL; the worker pushes results.
 	ResultAddress string `json:"result_address"`
+	// SurveyAddress is the control plane's SURVEYOR, which the worker
+	// answers. Optional: default what the control plane says on
+	// registration, its host replaced by control_plane_address's when it
+	// is a wildcard (0.0.0.0, ::).
+	SurveyAddress string `json:"survey_address,omitempty"`
 	// HeartbeatInterval is how often the worker beats, unless the control
 	// plane's register reply says otherwise; default 10s.
 	HeartbeatInterval config.Seconds `json:"heartbeat_interval_seconds"`
@@ -127,6 +132,7 @@ func (c Config) Validate() error {
 		{"messaging.sub_address", m.SubAddress, true},
 		{"messaging.task_address", m.TaskAddress, true},
 		{"messaging.result_address", m.ResultAddress, true},
+		{"messaging.survey_address", m.SurveyAddress, false},
 	}
 	for _, a := range addrs {
 		errs = append(errs, checkAddress(a.field, a.addr, a.required, m.TLS))

@@ -77,6 +77,7 @@ func (w *Worker) followConfig(ctx context.Context) {
 		if err != nil {
 			return // ctx ended or the subscriber closed: the worker is closing
 		}
+		at := w.clk.Now()
 		if e.Endpoint != api.TopicConfigUpdate {
 			continue
 		}
@@ -85,7 +86,9 @@ func (w *Worker) followConfig(ctx context.Context) {
 			w.log.Warn("ignored a config update that does not decode", "error", err)
 			continue
 		}
-		switch w.conf.offer(snap) {
+		offered := w.conf.offer(snap)
+		w.history.add(snap.Version, at, api.ConfigViaBroadcast, offered == offerApplied)
+		switch offered {
 		case offerApplied:
 			w.log.Info(fmt.Sprintf("Applied config version %d", snap.Version))
 		case offerGap:
@@ -109,6 +112,7 @@ func (w *Worker) syncConfig(ctx context.Context, force bool) {
 	}
 	w.counters.configFetches.Add(1)
 	if w.conf.replace(snap, force) {
+		w.history.add(snap.Version, w.clk.Now(), api.ConfigViaSnapshot, true)
 		w.log.Info(fmt.Sprintf("Applied config version %d (snapshot)", snap.Version))
 	}
 }

@@ -3,6 +3,7 @@ package worker_test
 import (
 	"maps"
 	"testing"
+	"time"
 
 	"github.com/nngbench/nngbench/impl/api"
 	"github.com/nngbench/nngbench/impl/internal/testkit"
@@ -70,6 +71,46 @@ func TestConfigBroadcastsInOrder(t *testing.T) {
 		}
 		if st := w.Stats(); st.ConfigFetches != s.fetches || st.ConfigVersion != s.want.Version {
 			t.Errorf("%s: stats %+v, want %d fetches", s.name, st, s.fetches)
+		}
+	}
+	checkHistory(t, cli, []api.ConfigReceipt{
+		{Version: 1, Via: api.ConfigViaBroadcast, Applied: true},
+		{Version: 2, Via: api.ConfigViaBroadcast, Applied: true},
+		{Version: 1, Via: api.ConfigViaBroadcast},
+		{Version: 2, Via: api.ConfigViaBroadcast},
+		{Version: 5, Via: api.ConfigViaBroadcast},
+		{Version: 6, Via: api.ConfigViaSnapshot, Applied: true},
+		{Version: 7, Via: api.ConfigViaBroadcast, Applied: true},
+	})
+}
+
+// checkHistory reads the worker's config receipts in pages of two and
+// compares them with want (N and At aside: numbered from 1, in time order).
+func checkHistory(t *testing.T, cli *reqrep.Client, want []api.ConfigReceipt) {
+	t.Helper()
+	var got []api.ConfigReceipt
+	for after := uint64(0); ; {
+		var page api.ConfigHistory
+		must(t, call(t, cli, api.ConfigHistoryGet, api.ConfigHistoryQuery{After: after, Limit: 2}, &page))
+		if page.First != 1 || page.Last != uint64(len(want)) || len(page.Entries) > 2 {
+			t.Fatalf("page after %d: first %d, last %d, %d entries; want 1, %d, at most 2", after, page.First, page.Last, len(page.Entries), len(want))
+		}
+		if len(page.Entries) == 0 {
+			break
+		}
+		got = append(got, page.Entries...)
+		after = page.Entries[len(page.Entries)-1].N
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d receipts, want %d: %+v", len(got), len(want), got)
+	}
+	for i, r := range got {
+		if r.N != uint64(i+1) || (i > 0 && r.At.Before(got[i-1].At)) || r.At.IsZero() {
+			t.Errorf("receipt %d: n %d at %v, after %v", i, r.N, r.At, got[max(i-1, 0)].At)
+		}
+		r.N, r.At = 0, time.Time{}
+		if r != want[i] {
+			t.Errorf("receipt %d: %+v, want %+v", i, r, want[i])
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/nngbench/nngbench/impl/pipeline"
 	"github.com/nngbench/nngbench/impl/pubsub"
 	"github.com/nngbench/nngbench/impl/reqrep"
+	"github.com/nngbench/nngbench/impl/survey"
 	"github.com/nngbench/nngbench/impl/transport"
 	"github.com/nngbench/nngbench/impl/worker"
 )
@@ -33,7 +34,9 @@ type fakeCP struct {
 	push *pipeline.Pusher
 	pull *pipeline.Puller
 
+	surveyor                               *survey.Surveyor
 	repAddr, pubAddr, taskAddr, resultAddr string
+	surveyAddr                             string // told to workers on registration; under mu
 
 	mu         sync.Mutex
 	registers  []api.Register
@@ -90,6 +93,14 @@ func newFakeCPOn(t *testing.T, scheme, repAddr string, opts transport.Options) *
 	must(t, err)
 	t.Cleanup(func() { _ = pull.Close() })
 	cp.pull, cp.resultAddr = pull, listen(t, pull.Listen, free)
+
+	sv, err := survey.NewSurveyor(survey.SurveyorConfig{Name: "cp/survey", Transport: opts, Metrics: cp.reg, Deadline: time.Second})
+	must(t, err)
+	t.Cleanup(func() { _ = sv.Close() })
+	addr := listen(t, sv.Listen, free)
+	cp.mu.Lock() // the REP server is already answering registrations
+	cp.surveyor, cp.surveyAddr = sv, addr
+	cp.mu.Unlock()
 	return cp
 }
 
@@ -116,7 +127,8 @@ func (cp *fakeCP) onRegister(_ context.Context, req *envelope.Envelope) (json.Ra
 	defer cp.mu.Unlock()
 	cp.registers = append(cp.registers, r)
 	cp.known[r.NodeID] = true
-	return envelope.DataOf(api.RegisterReply{HeartbeatIntervalSeconds: cp.interval, ConfigVersion: cp.snapshot.Version})
+	return envelope.DataOf(api.RegisterReply{HeartbeatIntervalSeconds: cp.interval, ConfigVersion: cp.snapshot.Version,
+		SurveyAddress: cp.surveyAddr})
 }
 
 func (cp *fakeCP) onHeartbeat(_ context.Context, req *envelope.Envelope) (json.RawMessage, error) {

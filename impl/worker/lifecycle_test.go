@@ -29,6 +29,8 @@ func TestMetrics(t *testing.T) {
 	reg := metrics.NewRegistry()
 	w1 := startWorker(t, cp.workerConfig("worker-1"), reg)
 	startWorker(t, cp.workerConfig("worker-2"), reg)
+	// The survey respondents come once registered.
+	testkit.Eventually(t, wait, func() bool { return cp.surveyor.Stats().Connections == 2 }, "respondents not connected")
 
 	var names []string
 	for _, s := range reg.Snapshot().Sockets {
@@ -36,8 +38,8 @@ func TestMetrics(t *testing.T) {
 	}
 	slices.Sort(names)
 	want := []string{
-		"worker-1", "worker-1->controlplane", "worker-1/broadcasts", "worker-1/results", "worker-1/tasks",
-		"worker-2", "worker-2->controlplane", "worker-2/broadcasts", "worker-2/results", "worker-2/tasks",
+		"worker-1", "worker-1->controlplane", "worker-1/broadcasts", "worker-1/results", "worker-1/surveys", "worker-1/tasks",
+		"worker-2", "worker-2->controlplane", "worker-2/broadcasts", "worker-2/results", "worker-2/surveys", "worker-2/tasks",
 	}
 	if !slices.Equal(names, want) {
 		t.Errorf("sockets %v, want %v", names, want)

@@ -91,6 +91,7 @@ func (w *Worker) register(ctx context.Context) (api.RegisterReply, error) {
 func (w *Worker) afterRegister(ctx context.Context, reply api.RegisterReply) time.Duration {
 	w.registered.Store(true)
 	w.counters.registrations.Add(1)
+	w.answerSurveys(reply.SurveyAddress)
 	w.log.Info(fmt.Sprintf("Registered with the control plane as %s (%s)", w.cfg.NodeID, w.advertised()))
 	if applied := w.conf.version(); reply.ConfigVersion != applied {
 		// Lower than applied: the control plane restarted without its
@@ -117,7 +118,8 @@ func (w *Worker) advertised() string {
 func (w *Worker) heartbeats(ctx context.Context, interval time.Duration) {
 	next := w.clk.Now()
 	for {
-		next = next.Add(interval)
+		due := next.Add(interval)
+		next = due
 		if now := w.clk.Now(); next.Before(now) {
 			next = now // a slow beat: do not fire a burst to catch up
 		}
@@ -126,7 +128,9 @@ func (w *Worker) heartbeats(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		}
-		reply, err := w.heartbeat(ctx)
+		// The beat carries when it was due before the catch-up, so that
+		// the control plane sees how late it is.
+		reply, err := w.heartbeat(ctx, due)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -147,15 +151,20 @@ func (w *Worker) heartbeats(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// heartbeat sends the reference payload in an envelope of type heartbeat.
-func (w *Worker) heartbeat(ctx context.Context) (api.HeartbeatReply, error) {
+// heartbeat sends the reference payload in an envelope of type heartbeat,
+// numbered, with the time it was due. A retry resends the same envelope,
+// so the control plane sees the same Seq again.
+func (w *Worker) heartbeat(ctx context.Context, due time.Time) (api.HeartbeatReply, error) {
 	var reply api.HeartbeatReply
+	res := w.resources(ctx)
 	data, err := envelope.DataOf(api.Heartbeat{
 		NodeID:    w.cfg.NodeID,
 		Timestamp: w.clk.Now().UTC(),
 		Status:    api.StatusOnline,
 		Instances: w.instances.ids(),
-		Resources: w.resources(ctx),
+		Resources: res,
+		Seq:       w.beatSeq.Add(1),
+		Due:       due.UTC(),
 	})
 	if err != nil {
 		return reply, err

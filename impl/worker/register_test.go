@@ -39,6 +39,11 @@ func TestRegistersAndHeartbeats(t *testing.T) {
 			p.Timestamp.Before(start) || p.Timestamp.After(time.Now()) || p.Instances == nil {
 			t.Errorf("heartbeat %d: %s %+v", i, hb.Type, p)
 		}
+		// Numbered from 1 with no gap on a quiet link, each sent at or
+		// after it was due (the fake answers at once: no retry, no repeat).
+		if p.Seq != uint64(i+1) || p.Due.IsZero() || p.Timestamp.Before(p.Due) {
+			t.Errorf("heartbeat %d: seq %d, due %v, sent %v", i, p.Seq, p.Due, p.Timestamp)
+		}
 		checkResources(t, "heartbeat", p.Resources)
 	}
 	// The fake records a heartbeat before it replies, and the worker

@@ -66,6 +66,7 @@ func (w *Worker) openServer() error {
 	srv.Handle(api.InstancesList, w.handleList)
 	srv.Handle(api.Health, w.handleHealth)
 	srv.Handle(api.ConfigGet, w.handleConfig)
+	srv.Handle(api.ConfigHistoryGet, w.handleConfigHistory)
 	bound, err := srv.Listen(w.cfg.Messaging.BindAddress)
 	if err != nil {
 		return fmt.Errorf("worker: command socket: %w", err)

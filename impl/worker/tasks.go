@@ -130,8 +130,10 @@ func (w *Worker) replay(ctx context.Context, rec record, t api.Task) (api.TaskRe
 	return res, nil
 }
 
-// execute runs a task: sleep waits SleepMS, interrupted when ctx ends.
+// execute runs a task: sleep waits SleepMS, interrupted when ctx ends. The
+// result carries when the execution started and finished.
 func (w *Worker) execute(ctx context.Context, t api.Task) (api.TaskResult, error) {
+	started := w.clk.Now()
 	if t.Kind == api.TaskSleep && t.SleepMS > 0 {
 		select {
 		case <-w.clk.After(time.Duration(t.SleepMS) * time.Millisecond):
@@ -139,7 +141,9 @@ func (w *Worker) execute(ctx context.Context, t api.Task) (api.TaskResult, error
 			return api.TaskResult{}, ctx.Err()
 		}
 	}
-	return w.compute(ctx, t)
+	r, err := w.compute(ctx, t)
+	r.StartedAt, r.FinishedAt = started, w.clk.Now()
+	return r, err
 }
 
 // compute is a task's result; an unknown kind is a result with an error.

@@ -26,6 +26,7 @@ import (
 	"github.com/nngbench/nngbench/impl/pipeline"
 	"github.com/nngbench/nngbench/impl/pubsub"
 	"github.com/nngbench/nngbench/impl/reqrep"
+	"github.com/nngbench/nngbench/impl/survey"
 	"github.com/nngbench/nngbench/impl/transport"
 )
 
@@ -77,6 +78,7 @@ type Worker struct {
 
 	instances *instanceStore
 	conf      configState
+	history   *configHistory
 	done      *completed
 	journal   *journal // nil without tasks.journal_file
 	res       *sampler
@@ -89,8 +91,13 @@ type Worker struct {
 	puller  *pipeline.Puller
 	pusher  *pipeline.Pusher
 	httpSrv *http.Server
-	sendMu  sync.Mutex // one result batch pushed, drained and journaled at a time
-	seq     uint64     // result envelopes' sequence; under sendMu
+
+	surveyMu     sync.Mutex
+	respondent   *survey.Respondent // nil until the survey address is known
+	surveyAddr   string
+	surveyClosed bool
+	sendMu       sync.Mutex // one result batch pushed, drained and journaled at a time
+	seq          uint64     // result envelopes' sequence; under sendMu
 
 	life    sync.Mutex // orders Start and Close
 	started bool       // under life
@@ -107,6 +114,7 @@ type Worker struct {
 	loops       sync.WaitGroup
 	taskLoops   sync.WaitGroup
 	registered  atomic.Bool
+	beatSeq     atomic.Uint64 // heartbeats sent, retries not counted
 	closeOnce   sync.Once
 	closeResult error
 }
@@ -131,6 +139,7 @@ func New(cfg Config, opts Options) (*Worker, error) {
 		cfg: cfg, log: logging.Component(opts.Logger, "worker"), logger: opts.Logger, clk: opts.Clock,
 		reg: opts.Metrics, topts: topts, addrs: map[string]string{},
 		done: newCompleted(completedLimit), res: newSampler(diskPath(cfg)),
+		history: newConfigHistory(historyLimit),
 	}
 	w.runCtx, w.stopRun = context.WithCancel(context.Background())
 	w.flushCtx, w.stopFlush = context.WithCancel(context.Background())
@@ -281,6 +290,7 @@ func (w *Worker) shutdown() error {
 		cancel()
 	}
 	w.loops.Wait()
+	errs = append(errs, w.closeSurveys()) // after the loops: registration dials it
 	if w.coll != nil {
 		w.reg.Prometheus().Unregister(w.coll)
 	}

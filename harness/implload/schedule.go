@@ -1,0 +1,106 @@
+package implload
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nngbench/nngbench/harness/record"
+)
+
+// timeline is a run's: the schedule starts at start, the measured window
+// at window, and the schedule ends at end.
+type timeline struct{ start, window, end time.Time }
+
+func newTimeline(s Spec) timeline {
+	start := time.Now()
+	return timeline{start: start, window: start.Add(s.Warmup), end: start.Add(s.Warmup + s.Duration)}
+}
+
+// tick is one message to send: its number, and when it is due (zero
+// closed loop: the sender takes the actual send time).
+type tick struct {
+	seq      uint64
+	intended time.Time
+}
+
+// due returns when t was due, given it is being sent at actual.
+func (t tick) due(actual time.Time) time.Time {
+	if t.intended.IsZero() {
+		return actual
+	}
+	return t.intended
+}
+
+// drive calls fire for every message of the run and returns once every
+// call has returned. Open loop (s.Rate > 0): one goroutine per message, at
+// the pacer's times, at most s.Concurrency at once; when that many are
+// out, the pacer waits. Closed loop: s.Concurrency goroutines, each
+// calling fire back to back until tl.end.
+func drive(ctx context.Context, s Spec, tl timeline, fire func(context.Context, tick)) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	if s.Rate > 0 {
+		pace(ctx, s, tl, &wg, fire)
+		return
+	}
+	var n atomic.Uint64
+	for range s.Concurrency {
+		wg.Go(func() {
+			for ctx.Err() == nil && time.Now().Before(tl.end) {
+				fire(ctx, tick{seq: n.Add(1) - 1})
+			}
+		})
+	}
+}
+
+// pace is drive's open loop.
+func pace(ctx context.Context, s Spec, tl timeline, wg *sync.WaitGroup, fire func(context.Context, tick)) {
+	p := record.ConstantPacer{Freq: s.Rate, Duration: s.Warmup + s.Duration}
+	slots := make(chan struct{}, s.Concurrency)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for hits := uint64(0); ; hits++ {
+		wait, stop := p.Pace(time.Since(tl.start), hits)
+		if stop {
+			return
+		}
+		if wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
+				return
+			}
+		}
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		t := tick{seq: hits, intended: p.Intended(tl.start, hits)}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			fire(ctx, t)
+		})
+	}
+}
+
+// settle polls done until it holds, grace has passed or ctx ends: what is
+// in flight when the schedule ends gets that long to arrive.
+func settle(ctx context.Context, grace time.Duration, done func() bool) {
+	deadline := time.NewTimer(grace)
+	defer deadline.Stop()
+	poll := time.NewTicker(2 * time.Millisecond)
+	defer poll.Stop()
+	for !done() {
+		select {
+		case <-poll.C:
+		case <-deadline.C:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}

@@ -1,0 +1,154 @@
+package implload
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nngbench/nngbench/harness/cluster"
+	"github.com/nngbench/nngbench/harness/load"
+	"github.com/nngbench/nngbench/harness/record"
+	"github.com/nngbench/nngbench/impl/api"
+	"github.com/nngbench/nngbench/impl/survey"
+)
+
+// probeDeadline is the deadline of the surveys that check, before a run,
+// that every worker answers.
+const probeDeadline = 200 * time.Millisecond
+
+// surveyRun is one survey run's state.
+type surveyRun struct {
+	s    *sink
+	peer map[string]int
+
+	mu    sync.Mutex
+	count load.SurveyCount
+	last  *record.Recorder
+}
+
+// runSurvey has the embedded control plane survey every worker
+// (api.SurveyStatus, with Spec.Size bytes of padding) at the planned rate,
+// each survey open for spec.Timeout: Recv and ByPeer time each answer from
+// the survey's intended send, Last the time until every worker had
+// answered (surveys that every worker answered), and Outcome.Survey counts
+// the share of answers owed that came before the deadline. A worker that
+// did not answer a survey in time has lost it. Open loop, surveys overlap:
+// each holds one in-flight slot for its whole deadline, so Concurrency
+// must cover Rate x Timeout.
+func runSurvey(ctx context.Context, spec Spec, c *cluster.Cluster, workers []string) (*load.Outcome, error) {
+	cp := c.ControlPlane()
+	if cp == nil {
+		return nil, fmt.Errorf("%w: survey runs through its Go API", ErrEmbedded)
+	}
+	probe(ctx, cp, workers)
+	tl := newTimeline(spec)
+	r := &surveyRun{s: newSink(spec, tl, workers, owedEach), peer: map[string]int{},
+		last: record.New(record.Options{Start: tl.window})}
+	for i, w := range workers {
+		r.peer[w] = i
+	}
+	pad := newPadding(spec.Size, spec.Seed)
+	drive(ctx, spec, tl, func(ctx context.Context, t tick) {
+		data := pad.json(t.seq)
+		sctx, cancel := context.WithTimeout(ctx, spec.Timeout)
+		defer cancel()
+		res, err := cp.Survey(sctx, api.SurveyStatus, data)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return // cut short by the caller
+		case res == nil:
+			r.s.sendFailed(t, time.Now())
+			return
+		}
+		r.take(t, res, len(data))
+	})
+	o := r.s.outcome()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	o.Last = r.last
+	if r.count.Expected > 0 {
+		r.count.Share = float64(r.count.Replies) / float64(r.count.Expected)
+	}
+	o.Survey = r.count
+	return o, nil
+}
+
+// surveyor is the part of the control plane a survey run uses.
+type surveyor interface {
+	Survey(ctx context.Context, endpoint string, data json.RawMessage) (*survey.Result, error)
+}
+
+// probe surveys until every worker answers one, or DefaultConnect has
+// passed: workers dial the survey socket once registered, so a cluster
+// just online may not have every respondent connected yet. A worker that
+// never answers (a fault from the start) is the run's to report.
+func probe(ctx context.Context, cp surveyor, workers []string) {
+	deadline := time.Now().Add(DefaultConnect)
+	for ctx.Err() == nil && time.Now().Before(deadline) {
+		pctx, cancel := context.WithTimeout(ctx, probeDeadline)
+		res, err := cp.Survey(pctx, api.SurveyStatus, nil)
+		cancel()
+		if err == nil && len(answered(res, workers)) == len(workers) {
+			return
+		}
+	}
+}
+
+// answer is one worker's first answer to a survey.
+type answer struct {
+	latency time.Duration
+	bytes   int
+}
+
+// answered is which of workers answered res, by node id; error replies
+// are not answers.
+func answered(res *survey.Result, workers []string) map[string]answer {
+	known := map[string]bool{}
+	for _, w := range workers {
+		known[w] = true
+	}
+	out := map[string]answer{}
+	for _, r := range res.Replies {
+		var a api.SurveyAnswer
+		if r.Envelope.Error != "" || json.Unmarshal(r.Envelope.Data, &a) != nil || !known[a.NodeID] {
+			continue
+		}
+		if _, dup := out[a.NodeID]; !dup {
+			out[a.NodeID] = answer{latency: r.Latency, bytes: len(r.Envelope.Data)}
+		}
+	}
+	return out
+}
+
+// take records one survey's answers: each received at the survey's send
+// (the request's timestamp) plus its latency.
+func (r *surveyRun) take(t tick, res *survey.Result, bytes int) {
+	actual := res.Request.Timestamp
+	intended := t.due(actual)
+	r.s.sent(t, actual, 0, bytes)
+	var last time.Time
+	got := answered(res, r.s.names)
+	for node, a := range got {
+		at := actual.Add(a.latency)
+		r.s.received(r.peer[node], t.seq, intended, actual, at, a.bytes)
+		if at.After(last) {
+			last = at
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(got) == len(r.s.names) {
+		if r.s.spec.Rate > 0 {
+			r.last.Received(intended, actual, last, 0)
+		} else {
+			r.last.ReceivedClosedLoop(actual, last, r.s.spec.ExpectedInterval, 0)
+		}
+	}
+	if r.s.inWindow(intended) {
+		r.count.Surveys++
+		r.count.Replies += int64(len(got))
+		r.count.Expected += int64(len(r.s.names))
+	}
+}
