@@ -17,20 +17,19 @@ var streamSockets = map[string]string{
 }
 
 // waitOnline waits, up to Options.ReadyTimeout, until every worker is
-// online at its commands proxy's address, a heartbeat after its
-// registration went through its heartbeats proxy, its stream links are
+// online at its commands proxy's address (its registration came through
+// its heartbeats proxy, which heartbeats take too), its stream links are
 // connected (the control plane counts N connections on each stream socket,
 // which workers reach only through proxies) and a /health call through its
 // commands proxy answers.
 func (c *Cluster) waitOnline(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.ReadyTimeout)
 	defer cancel()
-	firstSeen := map[string]time.Time{}
 	healthy := map[string]bool{}
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		missing := c.missing(ctx, firstSeen, healthy)
+		missing := c.missing(ctx, healthy)
 		if len(missing) == 0 {
 			return nil
 		}
@@ -43,7 +42,7 @@ func (c *Cluster) waitOnline(ctx context.Context) error {
 }
 
 // missing lists what is not yet up.
-func (c *Cluster) missing(ctx context.Context, firstSeen map[string]time.Time, healthy map[string]bool) []string {
+func (c *Cluster) missing(ctx context.Context, healthy map[string]bool) []string {
 	var out []string
 	nodes, err := c.cp.nodes(ctx)
 	if err != nil {
@@ -54,7 +53,7 @@ func (c *Cluster) missing(ctx context.Context, firstSeen map[string]time.Time, h
 		byID[n.ID] = n
 	}
 	for _, w := range c.Workers() {
-		out = append(out, c.missingWorker(ctx, w, byID[w], firstSeen, healthy)...)
+		out = append(out, c.missingWorker(ctx, w, byID[w], healthy)...)
 	}
 	snap, err := c.cp.sockets(ctx)
 	if err != nil {
@@ -68,7 +67,7 @@ func (c *Cluster) missing(ctx context.Context, firstSeen map[string]time.Time, h
 	return out
 }
 
-func (c *Cluster) missingWorker(ctx context.Context, w string, n api.Node, firstSeen map[string]time.Time, healthy map[string]bool) []string {
+func (c *Cluster) missingWorker(ctx context.Context, w string, n api.Node, healthy map[string]bool) []string {
 	advertise := "tcp://" + c.Proxy(w, "commands").Listen
 	switch {
 	case n.Status != api.StatusOnline:
@@ -76,13 +75,7 @@ func (c *Cluster) missingWorker(ctx context.Context, w string, n api.Node, first
 	case n.Address != advertise:
 		return []string{fmt.Sprintf("%s: registered at %s, want %s", w, n.Address, advertise)}
 	}
-	if _, ok := firstSeen[w]; !ok {
-		firstSeen[w] = n.LastSeen
-	}
 	var out []string
-	if !n.LastSeen.After(firstSeen[w]) {
-		out = append(out, w+": no heartbeat yet")
-	}
 	if !healthy[w] {
 		hctx, cancel := context.WithTimeout(ctx, time.Second)
 		_, err := c.Health(hctx, w)

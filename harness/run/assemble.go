@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/nngbench/nngbench/harness/gate"
 	"github.com/nngbench/nngbench/harness/result"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
@@ -28,19 +29,23 @@ func (r *runner) result() (*result.Result, map[string]result.HistogramPair) {
 	default:
 		res.StartedAt = window
 	}
+	if r.timeline != nil {
+		res.Faults = r.timeline.Records()
+	}
 	hists := map[string]result.HistogramPair{}
 	for i, w := range s.Workloads {
-		rw, h := r.workload(w, r.outs[i])
+		rw, h := r.workload(w, r.outs[i], res.Faults)
 		res.Workloads = append(res.Workloads, rw)
 		if h != nil {
 			hists[w.Name] = *h
 		}
 	}
-	if r.timeline != nil {
-		res.Faults = r.timeline.Records()
-	}
+	res.Checks = r.checksOf(res)
+	res.Recovery = r.recovery(res)
 	res.Invalid = r.invalid(res)
 	res.Valid = len(res.Invalid) == 0
+	// Gates read the figures, verdicts included: evaluated last.
+	res.Gates = gate.Evaluate(res, s.Gates)
 	return res, hists
 }
 
@@ -49,7 +54,7 @@ func (r *runner) result() (*result.Result, map[string]result.HistogramPair) {
 // window (lost: messages of the window that never arrived), so that sent =
 // received + lost for one-way patterns; duplicated and reordered come from
 // the stamps of the whole run, warmup included.
-func (r *runner) workload(w scenario.Workload, oc outcome) (result.Workload, *result.HistogramPair) {
+func (r *runner) workload(w scenario.Workload, oc outcome, faults []result.Fault) (result.Workload, *result.HistogramPair) {
 	rw := result.Workload{
 		Name: w.Name, Pattern: string(w.Pattern), Mode: string(w.Mode), Model: result.ModelOpen,
 		PlannedRate: w.Rate.PerSecond, Concurrency: senders(w, r.s.Workers),
@@ -73,6 +78,7 @@ func (r *runner) workload(w scenario.Workload, oc outcome) (result.Workload, *re
 	sum := rec.Snapshot(end)
 	sum.Fill(&rw)
 	rw.Duplicated, rw.Reordered = o.Loss.Duplicated, o.Loss.Reordered
+	rw.Phases = o.Recv.Phases(faults, end)
 	switch {
 	case r.cause != nil:
 		// The recorder's own verdict is left out: a window cut at an

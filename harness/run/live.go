@@ -21,6 +21,7 @@ const (
 	PhaseWarmup   Phase = "warmup"
 	PhaseMeasure  Phase = "measuring"
 	PhaseDrain    Phase = "draining" // the window is over; replies and stragglers still come in
+	PhaseChecking Phase = "checking" // faults healed; waiting for the cluster to settle, checking what it did
 	PhaseStopping Phase = "stopping" // healing faults, stopping processes, writing results
 )
 

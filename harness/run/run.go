@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nngbench/nngbench/harness/check"
 	"github.com/nngbench/nngbench/harness/cluster"
 	"github.com/nngbench/nngbench/harness/fault"
 	"github.com/nngbench/nngbench/harness/implload"
@@ -18,6 +19,7 @@ import (
 	"github.com/nngbench/nngbench/harness/report"
 	"github.com/nngbench/nngbench/harness/result"
 	"github.com/nngbench/nngbench/harness/scenario"
+	"github.com/nngbench/nngbench/impl/api"
 )
 
 // ClusterDir is the subfolder of a run's folder that holds the cluster's
@@ -78,6 +80,10 @@ type runner struct {
 	cause    error        // why
 	outs     []outcome
 	failures []error // what kept the run from completing
+
+	events events             // the control plane's, for the recovery figures
+	watch  *check.ConfigWatch // config convergence, during runs with faults
+	checks []result.Check     // of the cluster, after the heal
 }
 
 // outcome is what one workload's driver returned.
@@ -119,6 +125,10 @@ func (r *runner) execute(ctx context.Context) {
 	}
 	r.start = time.Now()
 	if r.cluster != nil {
+		if len(r.s.Faults) > 0 {
+			r.watch = check.WatchConfig(context.WithoutCancel(ctx), r.cluster, watchEvery, gone(r.s)...)
+			defer r.watch.Stop()
+		}
 		r.timeline = fault.Run(ctx, r.start.Add(r.s.Warmup), r.s.Faults, fault.ClusterTarget(r.cluster), r.o.Faults)
 		defer r.heal(ctx)
 	}
@@ -129,6 +139,12 @@ func (r *runner) execute(ctx context.Context) {
 	r.prog.loadStarted(r.start, faults)
 	r.outs = r.runWorkloads(ctx)
 	r.checkInterrupted(ctx)
+	if r.cluster != nil && r.cause == nil {
+		r.prog.setPhase(PhaseChecking)
+		r.heal(ctx)
+		r.checks = r.clusterChecks(ctx)
+		r.checkInterrupted(ctx)
+	}
 	r.prog.setPhase(PhaseStopping)
 }
 
@@ -161,7 +177,7 @@ func (r *runner) startCluster(ctx context.Context) (closeCluster func(), err err
 	stopStart := context.AfterFunc(ctx, cancel) // Ctrl-C during the start still ends it
 	c, err := cluster.Start(cctx, cluster.Options{
 		Workers: r.s.Workers, Transport: string(r.s.Transport), Timing: r.s.Cluster,
-		Dir: dir, Bin: r.o.Bin, ToxiproxyURL: r.o.ToxiproxyURL,
+		Dir: dir, Bin: r.o.Bin, ToxiproxyURL: r.o.ToxiproxyURL, OnEvent: r.events.add,
 		Logger: slog.New(slog.NewTextHandler(logf, nil)),
 	})
 	stopStart()
@@ -178,8 +194,28 @@ func (r *runner) startCluster(ctx context.Context) (closeCluster func(), err err
 	}
 	if err == nil {
 		r.cluster = c
+		err = r.placeInstances(cctx)
 	}
 	return closeCluster, err
+}
+
+// placeInstances has the control plane place the scenario's instances
+// before the load starts, so that faults have something to migrate.
+func (r *runner) placeInstances(ctx context.Context) error {
+	n := r.s.Cluster.Instances
+	if n == 0 {
+		return nil
+	}
+	cp := r.cluster.ControlPlane()
+	if cp == nil {
+		return fmt.Errorf("cluster.instances: needs the control plane embedded")
+	}
+	for i := range n {
+		if _, err := cp.CreateInstance(ctx, api.CreateInstance{ID: fmt.Sprintf("inst-%04d", i+1), Image: "nngbench/sim"}); err != nil {
+			return fmt.Errorf("placing instance %d of %d: %w", i+1, n, err)
+		}
+	}
+	return nil
 }
 
 // heal heals every fault still in force.

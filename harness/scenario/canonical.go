@@ -73,6 +73,7 @@ type fileCluster struct {
 	RequestTimeout    string  `yaml:"request_timeout,omitempty"`
 	TaskLease         string  `yaml:"task_lease,omitempty"`
 	TaskBatch         int     `yaml:"task_batch,omitempty"`
+	Instances         int     `yaml:"instances,omitempty"`
 	InstanceStart     *string `yaml:"instance_start,omitempty"`
 }
 
@@ -111,7 +112,8 @@ func fileClusterOf(c Cluster) *fileCluster {
 		return nil
 	}
 	fc := &fileCluster{HeartbeatInterval: nonZero(c.HeartbeatInterval), HeartbeatTimeout: nonZero(c.HeartbeatTimeout),
-		RequestTimeout: nonZero(c.RequestTimeout), TaskLease: nonZero(c.TaskLease), TaskBatch: c.TaskBatch}
+		RequestTimeout: nonZero(c.RequestTimeout), TaskLease: nonZero(c.TaskLease), TaskBatch: c.TaskBatch,
+		Instances: c.Instances}
 	if c.InstanceStart != nil {
 		v := c.InstanceStart.String()
 		fc.InstanceStart = &v

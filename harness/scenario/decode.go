@@ -98,6 +98,11 @@ func (d *decoder) cluster(n *yaml.Node, path string) Cluster {
 				c.TaskBatch = int(b)
 			}
 		},
+		"instances": func(v *yaml.Node, p string) {
+			if n, ok := d.integer(v, p, 0, MaxInstances); ok {
+				c.Instances = int(n)
+			}
+		},
 		"instance_start": func(v *yaml.Node, p string) {
 			if t, ok := d.duration(v, p, false); ok {
 				c.InstanceStart = &t

@@ -21,6 +21,7 @@ import (
 const (
 	DefaultWorkers  = 1
 	MaxWorkers      = 1024
+	MaxInstances    = 100_000
 	DefaultSeed     = 1
 	DefaultEndpoint = "/health"
 	DefaultSize     = 1 * KiB
@@ -59,6 +60,9 @@ type Cluster struct {
 	TaskLease         time.Duration
 	TaskBatch         int
 	InstanceStart     *time.Duration
+	// Instances is how many instances the control plane places before the
+	// load starts, so that faults have something to migrate.
+	Instances int
 }
 
 // Workload is one stream of messages in one pattern.

@@ -234,6 +234,22 @@ faults:
 	checkRoundTrip(t, at)
 }
 
+func TestClusterInstances(t *testing.T) {
+	t.Parallel()
+	s, err := scenario.Parse("i.yaml", []byte("name: i\nduration: 1s\ncluster: {instances: 12}\nworkloads: [{pattern: reqrep, rate: 1/s}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Cluster.Instances != 12 {
+		t.Fatalf("instances %d, want 12", s.Cluster.Instances)
+	}
+	checkRoundTrip(t, s)
+	_, err = scenario.Parse("i.yaml", []byte("name: i\nduration: 1s\ncluster: {instances: -1}\nworkloads: [{pattern: reqrep, rate: 1/s}]\n"))
+	if err == nil || err.Error() != "i.yaml:3: cluster.instances: must be between 0 and 100000" {
+		t.Fatalf("negative instances: %v", err)
+	}
+}
+
 func workers(n int) []string {
 	var out []string
 	for i := 1; i <= n; i++ {

@@ -1,0 +1,100 @@
+package run
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/nngbench/nngbench/harness/check"
+	"github.com/nngbench/nngbench/harness/record"
+	"github.com/nngbench/nngbench/harness/result"
+	"github.com/nngbench/nngbench/harness/scenario"
+	"github.com/nngbench/nngbench/impl/controlplane"
+)
+
+// watchEvery is how often, during a run with faults, the harness asks every
+// worker for its config version (for convergence times): rare enough to
+// add no load worth counting, often enough for a figure within 1/4 s.
+const watchEvery = 250 * time.Millisecond
+
+// settle bounds how long the checks after a run wait for the cluster to
+// settle (workers back online, instances migrated, config converged), on
+// top of the heartbeat timeout it takes to notice a worker at all.
+const settle = 10 * time.Second
+
+// events collects the control plane's events during a run, for the
+// recovery figures.
+type events struct {
+	mu  sync.Mutex
+	all []controlplane.Event
+}
+
+func (e *events) add(ev controlplane.Event) { e.mu.Lock(); e.all = append(e.all, ev); e.mu.Unlock() }
+
+func (e *events) list() []controlplane.Event {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.all)
+}
+
+// gone lists the workers a fault killed for good: the checks do not wait
+// for them to come back.
+func gone(s *scenario.Scenario) []string {
+	var out []string
+	for _, f := range s.Faults {
+		if f.Kind == scenario.FaultKill && f.RestartAfter == 0 {
+			out = append(out, f.Targets...)
+		}
+	}
+	return out
+}
+
+// clusterChecks runs, after the faults are healed and while the cluster
+// still runs, the checks of what the system did: instances in one place,
+// config converged, tasks done once.
+func (r *runner) clusterChecks(ctx context.Context) []result.Check {
+	down := gone(r.s)
+	within := settle + r.heartbeatTimeout()
+	out := []result.Check{check.Instances(ctx, r.cluster, within, down...)}
+	cfg, _ := check.Config(ctx, r.cluster, within, down...)
+	out = append(out, cfg)
+	if tasks, err := check.Tasks(ctx, r.cluster); err != nil {
+		out = append(out, result.Check{Name: "tasks", Detail: err.Error(), Counts: map[string]int64{}})
+	} else {
+		out = append(out, tasks)
+	}
+	return out
+}
+
+func (r *runner) heartbeatTimeout() time.Duration {
+	if t := r.s.Cluster.HeartbeatTimeout; t > 0 {
+		return t
+	}
+	return scenario.DefaultHeartbeatTimeout
+}
+
+// checksOf are the run's checks: delivery per measured workload, then the
+// cluster's.
+func (r *runner) checksOf(res *result.Result) []result.Check {
+	out := []result.Check{}
+	for _, w := range res.Workloads {
+		if w.Sent > 0 || w.Received > 0 {
+			out = append(out, check.Messages(w))
+		}
+	}
+	return append(out, r.checks...)
+}
+
+// recovery is how long the system took to get over each fault.
+func (r *runner) recovery(res *result.Result) []result.Recovery {
+	if len(res.Faults) == 0 || res.StartedAt.IsZero() {
+		return []result.Recovery{}
+	}
+	rec := check.Recovery(check.Run{Window: res.StartedAt, Interval: record.DefaultInterval, Faults: res.Faults,
+		Events: r.events.list(), Workloads: res.Workloads, Config: r.watch})
+	if rec == nil {
+		return []result.Recovery{}
+	}
+	return rec
+}
