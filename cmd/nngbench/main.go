@@ -44,8 +44,12 @@ func run(args []string) int {
 	}
 	fmt.Fprintln(os.Stderr, "nngbench:", err)
 	var ue usageError
-	if errors.As(err, &ue) || isCobraUsage(err) {
+	var ge gateError
+	switch {
+	case errors.As(err, &ue) || isCobraUsage(err):
 		return exitUsage
+	case errors.As(err, &ge):
+		return exitGate
 	}
 	return exitFailure
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -13,6 +14,8 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sys/unix"
 
+	"github.com/nngbench/nngbench/harness/gate"
+	"github.com/nngbench/nngbench/harness/report"
 	"github.com/nngbench/nngbench/harness/result"
 	// main.go has a func run: the package goes by another name here.
 	runner "github.com/nngbench/nngbench/harness/run"
@@ -45,12 +48,17 @@ func runCmd() *cobra.Command {
   report.md, *.png, and cluster/ (configs and logs) when a cluster ran.
 
 With --repeat K > 1 each repetition has a folder of its own,
-OUT/<scenario>/run-01 ... OUT/<scenario>/run-K, for gates to compare.
+OUT/<scenario>/run-01 ... OUT/<scenario>/run-K, for gates to compare; the
+repetitions go round the scenarios (a b a b), so that runs to compare
+meet the machine alike. A sweep (sweep: {workers: [...]}) runs once per
+worker count into OUT/<scenario>/workers-N and draws scaling.png and
+sweep.md beside them.
 
 Every file is checked before anything starts: a bad one exits 2. Ctrl-C or
 SIGTERM stops the load, heals the faults, stops every process, writes what
 was measured (marked invalid) and exits 1. A run that completed exits 0,
-even when its figures are marked invalid (it says why); 1 when a run failed.`,
+even when its figures are marked invalid (it says why); 1 when a run failed
+or a gate did not hold.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error { return runScenarios(cmd, files, f) },
 	}
@@ -76,23 +84,83 @@ func runScenarios(cmd *cobra.Command, files []string, f runFlags) error {
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var failed []error
-	for _, s := range scenarios {
-		for rep := 1; rep <= f.repeat; rep++ {
-			dir := runner.Dir(f.out, s.Name, rep, f.repeat)
-			p := newPrinter(cmd.ErrOrStderr(), f.quiet)
-			r, err := runner.Run(ctx, s, runner.Options{Dir: dir, Bin: bin, ToxiproxyURL: f.toxiproxy,
-				Progress: p.status, ProgressEvery: p.every})
-			p.end()
-			summarize(cmd.OutOrStdout(), dir, r, err)
-			if err != nil {
-				failed = append(failed, fmt.Errorf("%s: %w", dir, err))
-			}
-			if errors.Is(err, runner.ErrInterrupted) {
-				return errors.Join(failed...)
+	gatesFailed := 0
+	sweeps := map[string][]*result.Result{} // by the folder of each sweep
+	// Repetitions go round the scenarios (A B A B, not A A B B), so that
+	// runs to be compared meet the machine in the same state.
+	for rep := 1; rep <= f.repeat; rep++ {
+		for _, s := range scenarios {
+			base := runner.Dir(f.out, s.Name, rep, f.repeat)
+			for _, pt := range points(s, base) {
+				p := newPrinter(cmd.ErrOrStderr(), f.quiet)
+				r, err := runner.Run(ctx, pt.s, runner.Options{Dir: pt.dir, Bin: bin, ToxiproxyURL: f.toxiproxy,
+					Progress: p.status, ProgressEvery: p.every})
+				p.end()
+				summarize(cmd.OutOrStdout(), pt.dir, r, err)
+				if r != nil {
+					gatesFailed += gate.Failed(r.Gates)
+					if len(s.Sweep) > 0 {
+						sweeps[base] = append(sweeps[base], r)
+					}
+				}
+				if err != nil {
+					failed = append(failed, fmt.Errorf("%s: %w", pt.dir, err))
+				}
+				if errors.Is(err, runner.ErrInterrupted) {
+					return errors.Join(append(failed, writeSweeps(sweeps))...)
+				}
 			}
 		}
 	}
-	return errors.Join(failed...)
+	failed = append(failed, writeSweeps(sweeps))
+	if err := errors.Join(failed...); err != nil {
+		return err
+	}
+	if gatesFailed > 0 {
+		return gateError{n: gatesFailed}
+	}
+	return nil
+}
+
+// gateError says that the runs completed and some gates failed.
+type gateError struct{ n int }
+
+func (e gateError) Error() string {
+	if e.n == 1 {
+		return "1 gate failed"
+	}
+	return fmt.Sprintf("%d gates failed", e.n)
+}
+
+// point is one run of a scenario: itself, or one worker count of a sweep.
+type point struct {
+	s   *scenario.Scenario
+	dir string
+}
+
+func points(s *scenario.Scenario, dir string) []point {
+	if len(s.Sweep) == 0 {
+		return []point{{s, dir}}
+	}
+	out := make([]point, len(s.Sweep))
+	for i, n := range s.Sweep {
+		out[i] = point{s.At(n), filepath.Join(dir, report.SweepPointDir(n))}
+	}
+	return out
+}
+
+// writeSweeps writes each sweep's scaling chart and table beside its points.
+func writeSweeps(sweeps map[string][]*result.Result) error {
+	var errs []error
+	for dir, pts := range sweeps {
+		if len(pts) < 2 {
+			continue // an interrupted sweep with one point has nothing to scale
+		}
+		if err := report.WriteSweep(dir, pts); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // loadScenarios checks the flags and every file, and reports every problem
@@ -152,6 +220,18 @@ func summarize(w io.Writer, dir string, r *result.Result, err error) {
 		fmt.Fprintf(w, "  %-16s %s %s, %s: sent %d (%.0f/s), received %d (%.0f/s), lost %d, p50 %.0fµs, p99 %.0fµs, max %.0fµs\n",
 			wl.Name, wl.Pattern, wl.Mode, plan, wl.Sent, wl.SendRate, wl.Received, wl.RecvRate, wl.Lost,
 			wl.Latency.P50, wl.Latency.P99, wl.Latency.Max)
+	}
+	for _, c := range r.Checks {
+		if !c.OK {
+			fmt.Fprintf(w, "  check %s FAILED: %s\n", c.Name, c.Detail)
+		}
+	}
+	for _, g := range r.Gates {
+		verdict := "ok"
+		if !g.OK {
+			verdict = "FAILED"
+		}
+		fmt.Fprintf(w, "  gate %s: %s (%s)\n", g.Expr, verdict, g.Detail)
 	}
 }
 

@@ -280,3 +280,65 @@ func assertGone(t *testing.T, pids []int) {
 		}
 	}
 }
+
+// --repeat goes round the scenarios: a b a b, each run after the one before.
+func TestRunRepeatInterleaves(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	dir := t.TempDir()
+	a := writeFile(t, dir, "a.yaml", strings.Replace(goodRaw, "name: tiny", "name: a", 1))
+	b := writeFile(t, dir, "b.yaml", strings.Replace(goodRaw, "name: tiny", "name: b", 1))
+	if code := run([]string{"run", a, b, "--out", out, "--repeat", "2", "--quiet"}); code != exitOK {
+		t.Fatalf("exit %d, want %d", code, exitOK)
+	}
+	var last time.Time
+	for _, run := range []string{"a/run-01", "b/run-01", "a/run-02", "b/run-02"} {
+		r, err := result.Read(filepath.Join(out, run, "result.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.StartedAt.After(last) {
+			t.Errorf("%s started at %v, not after the run before (%v)", run, r.StartedAt, last)
+		}
+		last = r.StartedAt
+	}
+}
+
+// A failed gate exits 1 once every run is written, with each gate's value
+// and verdict in result.json.
+func TestRunGateFails(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	file := writeFile(t, t.TempDir(), "g.yaml", goodRaw+"gates:\n  - \"pushpull.p99 < 1us\"\n  - \"pushpull.lost == 0\"\n")
+	if code := run([]string{"run", file, "--out", out, "--quiet"}); code != exitGate {
+		t.Fatalf("exit %d, want %d", code, exitGate)
+	}
+	r, err := result.Read(filepath.Join(out, "tiny", "result.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Gates) != 2 || r.Gates[0].OK || !r.Gates[1].OK || r.Gates[0].Value <= 1 {
+		t.Fatalf("gates %+v: want the p99 gate failed with its value, lost == 0 passed", r.Gates)
+	}
+}
+
+// A sweep runs once per worker count into workers-N and draws its scaling.
+func TestRunSweep(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	file := writeFile(t, t.TempDir(), "s.yaml", strings.Replace(goodRaw, "workers: 1", "sweep: {workers: [1, 2]}", 1))
+	if code := run([]string{"run", file, "--out", out, "--quiet"}); code != exitOK {
+		t.Fatalf("exit %d, want %d", code, exitOK)
+	}
+	for _, n := range []int{1, 2} {
+		r, err := result.Read(filepath.Join(out, "tiny", fmt.Sprintf("workers-%d", n), "result.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Workers != n || !r.Valid {
+			t.Errorf("workers-%d: %d workers, valid %v %v", n, r.Workers, r.Valid, r.Invalid)
+		}
+	}
+	for _, f := range []string{"sweep.md", "scaling.png"} {
+		if _, err := os.Stat(filepath.Join(out, "tiny", f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
