@@ -5,8 +5,18 @@ BENCH_OUT := reports/latest
 # How many times each Go benchmark runs; medians of these go into RESULTS.md.
 BENCH_COUNT ?= 5
 GOLANGCI_VERSION := v2.15.0
+BIN       := bin
+NNGBENCH  := $(BIN)/nngbench
+# The CI gate: the smoke suite, repeated, against the committed baseline.
+# The margin is wide because the baseline was measured at another time and
+# the machines drift up to 2x (see README, "Gates in CI"); a regression must
+# also be significant over GATE_REPEAT runs a side.
+GATE_OUT    := reports/gate
+GATE_REPEAT ?= 5
+GATE_MARGIN ?= 100%
+BASELINE    := reports/baseline
 
-.PHONY: all test vet fmt-check fuzz-smoke bench lint clean
+.PHONY: all build test vet fmt-check fuzz-smoke bench suite fidelity gate lint clean
 
 all: test
 
@@ -27,9 +37,17 @@ fuzz-smoke:
 	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime 8s ./harness/result
 	$(GO) test -run '^$$' -fuzz '^FuzzParseStamp$$' -fuzztime 5s ./harness/load
 
-# The messaging layer's benchmarks, each beside its bare-mangos (or
-# encoding/json) twin in the same run, summed up into RESULTS.md.
-bench:
+# nngbench and the programs it starts, side by side (nngbench looks for
+# worker beside itself).
+build:
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+# The main job: the messaging layer's benchmarks (each beside its
+# bare-mangos or encoding/json twin in the same run), the scenario suite,
+# and the harness's fidelity against mangos' own perf tool, summed up into
+# RESULTS.md.
+bench: build
+	rm -rf $(BENCH_OUT)
 	@mkdir -p $(BENCH_OUT)
 	$(GO) test -run '^$$' -bench . -count $(BENCH_COUNT) -benchtime 200000x ./impl/envelope ./impl/pipeline \
 		| tee $(BENCH_OUT)/layer-bench.txt
@@ -37,10 +55,23 @@ bench:
 		| tee -a $(BENCH_OUT)/layer-bench.txt
 	$(GO) test -run '^$$' -bench Tasks -count $(BENCH_COUNT) -benchtime 100000x ./impl/e2e \
 		| tee -a $(BENCH_OUT)/layer-bench.txt
-	$(GO) run ./scripts/benchreport -in $(BENCH_OUT)/layer-bench.txt -out RESULTS.md
+	$(MAKE) suite fidelity
+	$(GO) run ./scripts/benchreport -in $(BENCH_OUT)/layer-bench.txt -suite $(BENCH_OUT) \
+		-fidelity $(BENCH_OUT)/fidelity.json -out RESULTS.md
+
+# The scenario suite alone: every scenario in scenarios/ (not faults/ or ci/).
+suite: build
+	$(NNGBENCH) run --out $(BENCH_OUT) scenarios/*.yaml
+
+# CI's latency gate: exit 1 on a regression, 2 on input it cannot compare.
+gate: build
+	rm -rf $(GATE_OUT)
+	$(NNGBENCH) run --quiet --repeat $(GATE_REPEAT) --out $(GATE_OUT) scenarios/ci/*.yaml
+	$(NNGBENCH) gate --baseline $(BASELINE) --candidate $(GATE_OUT) --max-regression $(GATE_MARGIN) \
+		--markdown $(GATE_OUT)/gate.md
 
 lint: fmt-check vet
 	$(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION) run ./...
 
 clean:
-	rm -rf $(BENCH_OUT)
+	rm -rf $(BENCH_OUT) $(GATE_OUT) $(BIN)

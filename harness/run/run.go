@@ -269,14 +269,18 @@ func (r *runner) spec(i int, w scenario.Workload) load.Spec {
 	return spec
 }
 
-// senders is how many goroutines send workload w. Closed loop: its
-// concurrency. Open loop: one, except for request/reply, where each sender
-// waits for its reply and one per worker (at least 4) keeps the schedule
-// when replies slow down.
+// senders is how many goroutines send workload w, or for impl-mode open
+// loop how many messages may be outstanding (0: implload's default, which
+// covers requests and surveys held up to their deadlines by a fault). Closed
+// loop: its concurrency. Raw open loop: one, except for request/reply,
+// where each sender waits for its reply and one per worker (at least 4)
+// keeps the schedule when replies slow down.
 func senders(w scenario.Workload, workers int) int {
 	switch {
 	case w.Concurrency > 0:
 		return w.Concurrency
+	case w.Mode == scenario.ModeImpl:
+		return 0
 	case w.Pattern == scenario.PatternReqRep:
 		return max(workers, 4)
 	default:
