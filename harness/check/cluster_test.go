@@ -3,7 +3,6 @@ package check_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,7 +11,6 @@ import (
 	"github.com/nngbench/nngbench/harness/fault"
 	"github.com/nngbench/nngbench/harness/scenario"
 	"github.com/nngbench/nngbench/impl/api"
-	"github.com/nngbench/nngbench/impl/controlplane"
 	"github.com/nngbench/nngbench/internal/wait"
 )
 
@@ -21,24 +19,11 @@ const (
 	timeout = 300 * time.Millisecond
 )
 
-type events struct {
-	mu  sync.Mutex
-	all []controlplane.Event
-}
-
-func (e *events) add(ev controlplane.Event) { e.mu.Lock(); e.all = append(e.all, ev); e.mu.Unlock() }
-
-func (e *events) list() []controlplane.Event {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return append([]controlplane.Event(nil), e.all...)
-}
-
-func startCluster(t *testing.T, workers int) (*cluster.Cluster, *events) {
+func startCluster(t *testing.T, workers int) (*cluster.Cluster, *cluster.Events) {
 	t.Helper()
-	ev := &events{}
+	ev := &cluster.Events{}
 	c, err := cluster.Start(t.Context(), cluster.Options{
-		Workers: workers, Dir: t.TempDir(), Bin: binDir, OnEvent: ev.add,
+		Workers: workers, Dir: t.TempDir(), Bin: binDir, OnEvent: ev.Add,
 		Timing: cluster.Timing{HeartbeatInterval: beat, HeartbeatTimeout: timeout, RequestTimeout: time.Second},
 	})
 	if err != nil {
@@ -103,7 +88,7 @@ func TestPartitionRecovery(t *testing.T) {
 		return ok
 	})
 	watch.Stop()
-	rec := check.Recovery(check.Run{Faults: records, Events: ev.list(), Config: watch})
+	rec := check.Recovery(check.Run{Faults: records, Events: ev.List(), Config: watch})
 	if len(rec) != 1 || rec[0].DetectionS == nil || rec[0].MigrationS == nil || rec[0].ConvergenceS == nil {
 		t.Fatalf("recovery %+v: want detection, migration and convergence", rec)
 	}

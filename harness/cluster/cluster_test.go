@@ -2,7 +2,6 @@ package cluster_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,29 +12,10 @@ import (
 	"github.com/nngbench/nngbench/internal/wait"
 )
 
-// events records the control plane's events for the tests.
-type events struct {
-	mu  sync.Mutex
-	all []controlplane.Event
-}
-
-func (e *events) add(ev controlplane.Event) { e.mu.Lock(); e.all = append(e.all, ev); e.mu.Unlock() }
-
-func (e *events) has(kind controlplane.EventKind, node string) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for _, ev := range e.all {
-		if ev.Kind == kind && ev.Node == node {
-			return true
-		}
-	}
-	return false
-}
-
 func TestCluster(t *testing.T) {
-	var ev events
+	var ev cluster.Events
 	c, err := cluster.Start(t.Context(), cluster.Options{
-		Workers: 3, Timing: fastTiming(), Dir: t.TempDir(), Bin: binDir, OnEvent: ev.add,
+		Workers: 3, Timing: fastTiming(), Dir: t.TempDir(), Bin: binDir, OnEvent: ev.Add,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +46,7 @@ func TestCluster(t *testing.T) {
 		}
 		wait.Until(t, 10*time.Second, "worker-3 offline", func() bool { return status(c, "worker-3") == api.StatusOffline })
 		// The event is delivered after the registry changes, so wait for it too.
-		wait.Until(t, 5*time.Second, "node_offline event for worker-3", func() bool { return ev.has(controlplane.NodeOffline, "worker-3") })
+		wait.Until(t, 5*time.Second, "node_offline event for worker-3", func() bool { return ev.Count(controlplane.NodeOffline, "worker-3") > 0 })
 		if err := w.Restart(t.Context()); err != nil {
 			t.Fatal(err)
 		}

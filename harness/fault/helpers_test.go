@@ -6,42 +6,19 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/nngbench/nngbench/harness/cluster"
-	"github.com/nngbench/nngbench/impl/controlplane"
 )
-
-// events records the control plane's events.
-type events struct {
-	mu  sync.Mutex
-	all []controlplane.Event
-}
-
-func (e *events) add(ev controlplane.Event) { e.mu.Lock(); e.all = append(e.all, ev); e.mu.Unlock() }
-
-// count is how many events of kind node had.
-func (e *events) count(kind controlplane.EventKind, node string) int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	n := 0
-	for _, ev := range e.all {
-		if ev.Kind == kind && ev.Node == node {
-			n++
-		}
-	}
-	return n
-}
 
 // startCluster starts 2 workers with fast heartbeats (100ms, 300ms
 // timeout) and closes them when the test ends.
-func startCluster(t *testing.T) (*cluster.Cluster, *events) {
+func startCluster(t *testing.T) (*cluster.Cluster, *cluster.Events) {
 	t.Helper()
-	ev := &events{}
+	ev := &cluster.Events{}
 	c, err := cluster.Start(t.Context(), cluster.Options{
-		Workers: 2, Dir: t.TempDir(), Bin: binDir, OnEvent: ev.add,
+		Workers: 2, Dir: t.TempDir(), Bin: binDir, OnEvent: ev.Add,
 		Timing: cluster.Timing{HeartbeatInterval: 100 * time.Millisecond,
 			HeartbeatTimeout: 300 * time.Millisecond, RequestTimeout: 2 * time.Second},
 	})

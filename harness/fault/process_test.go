@@ -34,7 +34,7 @@ func TestPartition(t *testing.T) {
 		t.Fatal(err)
 	}
 	wait.Until(t, 10*time.Second, "worker-1 online", func() bool { return status(c, "worker-1") == api.StatusOnline })
-	if ev.count(controlplane.NodeOffline, "worker-1") == 0 {
+	if ev.Count(controlplane.NodeOffline, "worker-1") == 0 {
 		t.Error("no node_offline event for worker-1")
 	}
 	if _, err := c.Health(t.Context(), "worker-1"); err != nil {
@@ -52,7 +52,7 @@ func TestKillRestartAfter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wait.Until(t, 5*time.Second, "worker-1 offline", func() bool { return ev.count(controlplane.NodeOffline, "worker-1") > 0 })
+	wait.Until(t, 5*time.Second, "worker-1 offline", func() bool { return ev.Count(controlplane.NodeOffline, "worker-1") > 0 })
 	if err := undo(t.Context()); err != nil { // waits for the restart
 		t.Fatal(err)
 	}

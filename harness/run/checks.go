@@ -2,15 +2,12 @@ package run
 
 import (
 	"context"
-	"slices"
-	"sync"
 	"time"
 
 	"github.com/nngbench/nngbench/harness/check"
 	"github.com/nngbench/nngbench/harness/record"
 	"github.com/nngbench/nngbench/harness/result"
 	"github.com/nngbench/nngbench/harness/scenario"
-	"github.com/nngbench/nngbench/impl/controlplane"
 )
 
 // watchEvery is how often, during a run with faults, the harness asks every
@@ -22,21 +19,6 @@ const watchEvery = 250 * time.Millisecond
 // settle (workers back online, instances migrated, config converged), on
 // top of the heartbeat timeout it takes to notice a worker at all.
 const settle = 10 * time.Second
-
-// events collects the control plane's events during a run, for the
-// recovery figures.
-type events struct {
-	mu  sync.Mutex
-	all []controlplane.Event
-}
-
-func (e *events) add(ev controlplane.Event) { e.mu.Lock(); e.all = append(e.all, ev); e.mu.Unlock() }
-
-func (e *events) list() []controlplane.Event {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return slices.Clone(e.all)
-}
 
 // gone lists the workers a fault killed for good: the checks do not wait
 // for them to come back.
@@ -92,7 +74,7 @@ func (r *runner) recovery(res *result.Result) []result.Recovery {
 		return []result.Recovery{}
 	}
 	rec := check.Recovery(check.Run{Window: res.StartedAt, Interval: record.DefaultInterval, Faults: res.Faults,
-		Events: r.events.list(), Workloads: res.Workloads, Config: r.watch})
+		Events: r.events.List(), Workloads: res.Workloads, Config: r.watch})
 	if rec == nil {
 		return []result.Recovery{}
 	}

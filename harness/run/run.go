@@ -81,7 +81,7 @@ type runner struct {
 	outs     []outcome
 	failures []error // what kept the run from completing
 
-	events events             // the control plane's, for the recovery figures
+	events cluster.Events     // the control plane's, for the recovery figures
 	watch  *check.ConfigWatch // config convergence, during runs with faults
 	checks []result.Check     // of the cluster, after the heal
 }
@@ -177,7 +177,7 @@ func (r *runner) startCluster(ctx context.Context) (closeCluster func(), err err
 	stopStart := context.AfterFunc(ctx, cancel) // Ctrl-C during the start still ends it
 	c, err := cluster.Start(cctx, cluster.Options{
 		Workers: r.s.Workers, Transport: string(r.s.Transport), Timing: r.s.Cluster,
-		Dir: dir, Bin: r.o.Bin, ToxiproxyURL: r.o.ToxiproxyURL, OnEvent: r.events.add,
+		Dir: dir, Bin: r.o.Bin, ToxiproxyURL: r.o.ToxiproxyURL, OnEvent: r.events.Add,
 		Logger: slog.New(slog.NewTextHandler(logf, nil)),
 	})
 	stopStart()
