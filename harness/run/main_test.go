@@ -1,11 +1,7 @@
 package run_test
 
 import (
-	"fmt"
-	"os"
 	"testing"
-
-	"go.uber.org/goleak"
 
 	"github.com/nngbench/nngbench/internal/testbin"
 )
@@ -14,12 +10,4 @@ import (
 // a cluster.
 var binDir string
 
-func TestMain(m *testing.M) {
-	dir, err := testbin.Build("worker")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binDir = dir
-	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { _ = os.RemoveAll(dir) }))
-}
+func TestMain(m *testing.M) { testbin.Main(m, &binDir, "worker") }
