@@ -75,22 +75,18 @@ func sendOneWay(ctx context.Context, s *sender, src source, sock mangos.Socket, 
 // runOneWay drives a one-way pattern: the hub sends, every peer receives and records.
 func runOneWay(ctx context.Context, spec Spec, k kind, w *wiring) (*Outcome, error) {
 	c := newClock(spec)
-	rs := make([]*receiver, len(w.peers))
+	var rs []*receiver
 	var rwg sync.WaitGroup
-	hang := make(chan struct{})
-	for i, p := range w.peers {
-		rs[i] = &receiver{id: i, sock: p, rec: record.New(record.Options{Start: c.window}),
-			box: newInbox(), observe: spec.Observe}
-		if spec.Kill != nil && spec.Kill.Peer == i {
-			rs[i].hang = hang
-		}
+	for i, p := range w.peers { // none when the peers are processes: they receive already
+		rs = append(rs, &receiver{id: i, sock: p, rec: record.New(record.Options{Start: c.window}),
+			box: newInbox(), observe: spec.Observe, hang: w.hangs[i]})
 		rwg.Go(rs[i].run)
 	}
-	killed := make([]atomic.Bool, len(rs))
+	killed := make([]atomic.Bool, spec.Peers)
 	done := make(chan struct{})
 	var kwg sync.WaitGroup
 	if spec.Kill != nil {
-		kwg.Go(func() { killer(ctx, spec.Kill, c, w, killed, hang, done) })
+		kwg.Go(func() { killer(ctx, spec.Kill, c, w, killed, done) })
 	}
 	senders := runSenders(ctx, spec, c, func(ctx context.Context, s *sender, src source) {
 		sendOneWay(ctx, s, src, w.hub, c.window)
@@ -99,25 +95,33 @@ func runOneWay(ctx context.Context, spec Spec, k kind, w *wiring) (*Outcome, err
 	for _, s := range senders {
 		sent += int64(len(s.log))
 	}
-	drain(ctx, spec.Grace, func() bool { return caughtUp(rs, killed, sent, k.each) })
+	drain(ctx, spec.Grace, func() bool { return caughtUp(w, rs, killed, sent, k.each) })
 	close(done)
 	kwg.Wait()
 	w.close() // the hub only now: the receivers have what they will get
 	rwg.Wait()
 	o := assemble(spec, c, senders, k.each)
+	var errs []error
+	if w.procs != nil {
+		for i, r := range w.reports() {
+			rec, box, err := r.replay(c.window, spec.Observe)
+			errs = append(errs, err)
+			o.addReceiver(rec, box, killed[i].Load())
+		}
+	}
 	for i, r := range rs {
 		o.addReceiver(r.rec, r.box, killed[i].Load())
 	}
 	o.finish()
-	return o, nil
+	return o, errors.Join(errs...)
 }
 
 // caughtUp says whether the receivers hold every message sent: each live one all of them when
 // each, or all of them between them otherwise.
-func caughtUp(rs []*receiver, killed []atomic.Bool, sent int64, each bool) bool {
+func caughtUp(w *wiring, rs []*receiver, killed []atomic.Bool, sent int64, each bool) bool {
 	total := int64(0)
-	for i, r := range rs {
-		n := r.box.unique.Load()
+	for i := range killed {
+		n := w.received(rs, i)
 		if each && !killed[i].Load() && n < sent {
 			return false
 		}

@@ -36,12 +36,16 @@ func runReqRep(ctx context.Context, spec Spec, w *wiring) (*Outcome, error) {
 	// Every request has had its reply or timed out: nothing is in flight to drain.
 	w.close()
 	ewg.Wait()
+	var errs []error
+	for _, r := range w.reports() { // the repliers' own logs add nothing: replies are timed here
+		errs = append(errs, r.err)
+	}
 	o := assemble(spec, c, senders, false)
 	for _, s := range senders {
 		o.addReceiver(s.recv, s.box, false)
 	}
 	o.finish()
-	return o, nil
+	return o, errors.Join(errs...)
 }
 
 // echo answers every request with its own payload until the socket closes.

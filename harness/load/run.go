@@ -22,11 +22,11 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	}
 	spec = spec.withDefaults()
 	k := kinds[spec.Pattern]
-	w, err := connect(ctx, k, spec.Peers, spec.Timeout)
+	w, err := connect(ctx, k, spec)
 	if err != nil {
 		return nil, err
 	}
-	defer w.close()
+	defer w.release()
 	stop := context.AfterFunc(ctx, w.close) // unblocks every Send and Recv at once
 	defer stop()
 	var out *Outcome
@@ -110,10 +110,10 @@ func (s *sender) sendFailed(err error, st Stamp, window time.Time) (closed bool)
 	return false
 }
 
-// killer stops peer k.Peer at start+k.At (hang tells its receiver to stop reading) and closes
-// its socket k.Hang later, unless the run ends first; it marks the peer killed, so that the
-// drain does not wait for it.
-func killer(ctx context.Context, k *Kill, c clock, w *wiring, killed []atomic.Bool, hang chan<- struct{}, done <-chan struct{}) {
+// killer stops peer k.Peer at start+k.At (it stops reading) and closes its socket k.Hang
+// later, unless the run ends first; it marks the peer killed, so that the drain does not wait
+// for it.
+func killer(ctx context.Context, k *Kill, c clock, w *wiring, killed []atomic.Bool, done <-chan struct{}) {
 	t := time.NewTimer(time.Until(c.start.Add(k.At)))
 	defer t.Stop()
 	select {
@@ -124,7 +124,7 @@ func killer(ctx context.Context, k *Kill, c clock, w *wiring, killed []atomic.Bo
 		return
 	}
 	killed[k.Peer].Store(true)
-	close(hang)
+	w.hangPeer(k.Peer)
 	t.Reset(k.Hang)
 	select { // the run's end closes it anyway
 	case <-t.C:

@@ -27,17 +27,20 @@ import (
 // kind is how a raw pattern is wired: the hub (sender) listens, the peers dial it.
 type kind struct {
 	hub, peer func() (mangos.Socket, error)
+	// hubName and peerName name the two sockets, as mangos does.
+	hubName, peerName string
 	// each: every peer is owed every message (fan-out); otherwise any one peer is.
 	each bool
 }
 
 var kinds = map[scenario.Pattern]kind{
-	scenario.PatternPushPull: {hub: push.NewSocket, peer: pull.NewSocket},
-	scenario.PatternPair:     {hub: pair.NewSocket, peer: pair.NewSocket},
-	scenario.PatternPubSub:   {hub: pub.NewSocket, peer: subscribeAll, each: true},
-	scenario.PatternBus:      {hub: bus.NewSocket, peer: bus.NewSocket, each: true},
-	scenario.PatternReqRep:   {hub: req.NewSocket, peer: rep.NewSocket},
-	scenario.PatternSurvey:   {hub: surveyor.NewSocket, peer: respondent.NewSocket, each: true},
+	scenario.PatternPushPull: {hub: push.NewSocket, peer: pull.NewSocket, hubName: "push", peerName: "pull"},
+	scenario.PatternPair:     {hub: pair.NewSocket, peer: pair.NewSocket, hubName: "pair", peerName: "pair"},
+	scenario.PatternPubSub:   {hub: pub.NewSocket, peer: subscribeAll, each: true, hubName: "pub", peerName: "sub"},
+	scenario.PatternBus:      {hub: bus.NewSocket, peer: bus.NewSocket, each: true, hubName: "bus", peerName: "bus"},
+	scenario.PatternReqRep:   {hub: req.NewSocket, peer: rep.NewSocket, hubName: "req", peerName: "rep"},
+	scenario.PatternSurvey: {hub: surveyor.NewSocket, peer: respondent.NewSocket, each: true,
+		hubName: "surveyor", peerName: "respondent"},
 }
 
 // subscribeAll is a SUB socket that takes every topic: raw payloads have no topic prefix.
@@ -53,32 +56,102 @@ func subscribeAll() (mangos.Socket, error) {
 	return s, nil
 }
 
-// wiring is a hub and its peers, connected. close is safe to call more than once and from
-// any goroutine, which the cancellation path needs.
+// wiring is a hub and its peers, connected: sockets of this process, or peer processes. Its
+// close methods are safe to call more than once and from any goroutine, which the cancellation
+// path needs.
 type wiring struct {
-	hub     mangos.Socket
-	peers   []mangos.Socket
-	once    []sync.Once // one per peer
-	hubOnce sync.Once
+	hub      mangos.Socket
+	peers    []mangos.Socket // in-process peers, or
+	procs    []*peerProc     // peer processes (Spec.Procs)
+	hangs    []chan struct{} // closed to make in-process peer i stop reading
+	once     []sync.Once     // one per peer
+	hangOnce []sync.Once
+	hubOnce  sync.Once
+	undo     func() // Spec.Via's
 }
 
-// closePeer closes peer i once; receivers blocked in Recv return mangos.ErrClosed.
-func (w *wiring) closePeer(i int) { w.once[i].Do(func() { _ = w.peers[i].Close() }) }
+func newWiring(n int) *wiring {
+	w := &wiring{once: make([]sync.Once, n), hangOnce: make([]sync.Once, n), hangs: make([]chan struct{}, n)}
+	for i := range w.hangs {
+		w.hangs[i] = make(chan struct{})
+	}
+	return w
+}
+
+// closePeer closes peer i's socket once; receivers blocked in Recv return mangos.ErrClosed.
+func (w *wiring) closePeer(i int) {
+	w.once[i].Do(func() {
+		switch {
+		case w.procs != nil:
+			_ = w.procs[i].send(cmdClose) // a peer that has gone is closed already
+		case i < len(w.peers):
+			_ = w.peers[i].Close()
+		}
+	})
+}
+
+// hangPeer makes peer i stop reading and leave its socket open, as a hung process would.
+func (w *wiring) hangPeer(i int) {
+	w.hangOnce[i].Do(func() {
+		close(w.hangs[i])
+		if w.procs != nil {
+			_ = w.procs[i].send(cmdHang)
+		}
+	})
+}
 
 // close closes the peers first, then the hub: mangos has no linger, so whatever the hub still
 // holds is lost either way, but the drain has already waited for it.
 func (w *wiring) close() {
-	for i := range w.peers {
+	for i := range w.once {
 		w.closePeer(i)
 	}
-	w.hubOnce.Do(func() { _ = w.hub.Close() })
+	w.hubOnce.Do(func() {
+		if w.hub != nil {
+			_ = w.hub.Close()
+		}
+	})
 }
 
-// connect opens the hub on 127.0.0.1:0, dials n peers to it, and waits, bounded by ctx and
-// DefaultConnect, until every pipe is attached at both ends, so no message is sent to a
-// peer that is not there yet.
-func connect(ctx context.Context, k kind, n int, sendTimeout time.Duration) (*wiring, error) {
-	w := &wiring{once: make([]sync.Once, n)}
+// release closes everything, kills and reaps any peer process still running, and undoes Via.
+func (w *wiring) release() {
+	w.close()
+	for _, p := range w.procs {
+		p.kill()
+	}
+	if w.undo != nil {
+		w.undo()
+		w.undo = nil
+	}
+}
+
+// received is how many messages peer i has: in-process receivers by its inbox, a process by
+// asking it (copies included, -1 when it cannot say).
+func (w *wiring) received(rs []*receiver, i int) int64 {
+	if w.procs != nil {
+		return w.procs[i].received()
+	}
+	return rs[i].box.unique.Load()
+}
+
+// reports stops every peer process and returns their reports, in peer order.
+func (w *wiring) reports() []procReport {
+	out := make([]procReport, len(w.procs))
+	var wg sync.WaitGroup
+	for i, p := range w.procs {
+		wg.Go(func() { out[i] = p.stop() })
+	}
+	wg.Wait()
+	return out
+}
+
+// connect opens the hub on 127.0.0.1:0 and connects spec.Peers peers to it (through Via, if
+// set), in this process or as processes, and waits, bounded by ctx and DefaultConnect, until
+// every pipe is attached, so no message is sent to a peer that is not there yet. On error,
+// everything it started is released.
+func connect(ctx context.Context, k kind, spec Spec) (*wiring, error) {
+	n := spec.Peers
+	w := newWiring(n)
 	attached := make(chan struct{}, 2*n)
 	hook := func(ev mangos.PipeEvent, _ mangos.Pipe) {
 		if ev == mangos.PipeEventAttached {
@@ -92,16 +165,23 @@ func connect(ctx context.Context, k kind, n int, sendTimeout time.Duration) (*wi
 	if w.hub, err = k.hub(); err != nil {
 		return nil, fmt.Errorf("load: open hub: %w", err)
 	}
-	w.peers = []mangos.Socket{}
-	fail := func(e error) (*wiring, error) { w.close(); return nil, e }
+	fail := func(e error) (*wiring, error) { w.release(); return nil, e }
 	w.hub.SetPipeEventHook(hook)
 	// PUB never blocks a send, and so takes no deadline.
-	if err := w.hub.SetOption(mangos.OptionSendDeadline, sendTimeout); err != nil && !errors.Is(err, mangos.ErrBadOption) {
+	if err := w.hub.SetOption(mangos.OptionSendDeadline, spec.Timeout); err != nil && !errors.Is(err, mangos.ErrBadOption) {
 		return fail(fmt.Errorf("load: send deadline: %w", err))
 	}
 	addr, err := listen(w.hub)
 	if err != nil {
 		return fail(err)
+	}
+	if spec.Via != nil {
+		if addr, w.undo, err = spec.Via(addr); err != nil {
+			return fail(fmt.Errorf("load: via: %w", err))
+		}
+	}
+	if spec.Procs != nil {
+		return startPeers(ctx, w, k, spec, addr, attached)
 	}
 	for range n {
 		p, err := k.peer()
@@ -114,8 +194,35 @@ func connect(ctx context.Context, k kind, n int, sendTimeout time.Duration) (*wi
 			return fail(fmt.Errorf("load: dial %s: %w", addr, err))
 		}
 	}
-	if err := waitAttached(ctx, attached, 2*n, fail); err != nil {
+	if err := waitAttached(ctx, attached, 2*n); err != nil {
+		return fail(err)
+	}
+	return w, nil
+}
+
+// startPeers starts the peer processes, dialling addr, and waits until the hub has a pipe to
+// each and each has said it is ready (attached at its end).
+func startPeers(ctx context.Context, w *wiring, k kind, spec Spec, addr string, attached <-chan struct{}) (*wiring, error) {
+	for i := range spec.Peers {
+		p, err := startProc(spec.Procs, i, peerArgs(spec, k, addr, i))
+		if err != nil {
+			w.release()
+			return nil, err
+		}
+		w.procs = append(w.procs, p)
+	}
+	if err := waitAttached(ctx, attached, spec.Peers); err != nil {
+		w.release()
 		return nil, err
+	}
+	for i, p := range w.procs {
+		if _, err := p.await(evReady, DefaultConnect); err != nil {
+			w.release()
+			return nil, err
+		}
+		if spec.Procs.Started != nil {
+			spec.Procs.Started(i, p.cmd.Process.Pid)
+		}
 	}
 	return w, nil
 }
@@ -135,18 +242,16 @@ func listen(s mangos.Socket) (string, error) {
 // errConnect is returned when the peers did not attach in time.
 var errConnect = errors.New("load: peers did not attach")
 
-func waitAttached(ctx context.Context, attached <-chan struct{}, want int, fail func(error) (*wiring, error)) error {
+func waitAttached(ctx context.Context, attached <-chan struct{}, want int) error {
 	timer := time.NewTimer(DefaultConnect)
 	defer timer.Stop()
 	for got := 0; got < want; got++ {
 		select {
 		case <-attached:
 		case <-timer.C:
-			_, err := fail(fmt.Errorf("%w: %d of %d pipe ends in %v", errConnect, got, want, DefaultConnect))
-			return err
+			return fmt.Errorf("%w: %d of %d pipe ends in %v", errConnect, got, want, DefaultConnect)
 		case <-ctx.Done():
-			_, err := fail(ctx.Err())
-			return err
+			return ctx.Err()
 		}
 	}
 	return nil

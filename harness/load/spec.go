@@ -53,7 +53,16 @@ type Spec struct {
 	Silent []int
 	// Observe, if set, is called by every receiver for every stamped message it gets, from the
 	// receivers' goroutines: it must be safe for concurrent use. For tests and live checks.
+	// With Procs, for one-way patterns and survey, it is called once the run is over, in each
+	// peer's order of arrival.
 	Observe func(peer int, s Stamp)
+	// Procs, if set, runs the peers (receivers, repliers, respondents) as processes of their
+	// own, `nngbench peer`; nil runs them as goroutines of this process. The figures mean the
+	// same either way.
+	Procs *Procs
+	// Via, if set, is asked for the address the peers dial instead of hub, the hub's own: a
+	// proxy in front of it, say. undo, if not nil, is called once the run is over.
+	Via func(hub string) (addr string, undo func(), err error)
 }
 
 // Kill stops receiver Peer (0-based) At after the start of the run (warmup included): it stops
@@ -112,6 +121,9 @@ func (s Spec) Validate() error {
 		if s.Pattern != scenario.PatternSurvey || p < 0 || p >= max(s.Peers, 1) {
 			bad("silent peer %d: not one of %d respondents of a survey", p, max(s.Peers, 1))
 		}
+	}
+	if s.Procs != nil && s.Procs.Bin == "" {
+		bad("procs: no program to run the peers with")
 	}
 	return errors.Join(errs...)
 }

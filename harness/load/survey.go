@@ -57,8 +57,16 @@ func runSurvey(ctx context.Context, spec Spec, w *wiring) (*Outcome, error) {
 	// Every survey has passed its deadline: nothing is in flight to drain.
 	w.close()
 	rwg.Wait()
+	var errs []error
+	for _, r := range w.reports() { // replies are timed here: the logs only feed Observe
+		err := r.err
+		if spec.Observe != nil {
+			_, _, err = r.replay(c.window, spec.Observe)
+		}
+		errs = append(errs, err)
+	}
 	o := assemble(spec, c, senders, true)
-	boxes := make([]*inbox, len(w.peers))
+	boxes := make([]*inbox, spec.Peers)
 	for i := range boxes {
 		boxes[i] = newInbox()
 	}
@@ -74,7 +82,7 @@ func runSurvey(ctx context.Context, spec Spec, w *wiring) (*Outcome, error) {
 	o.boxes, o.killed = boxes, make([]bool, len(boxes)) // the replies are merged above
 	o.Survey.finish()
 	o.finish()
-	return o, nil
+	return o, errors.Join(errs...)
 }
 
 // respond answers every survey on c with its payload and the peer's index, until the socket

@@ -1,0 +1,314 @@
+package load
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.nanomsg.org/mangos/v3"
+
+	"github.com/nngbench/nngbench/harness/scenario"
+)
+
+// DefaultPeerMax bounds a peer process that is never told to stop.
+const DefaultPeerMax = 10 * time.Minute
+
+// ErrPeer is wrapped by the errors of ServePeer's options.
+var ErrPeer = errors.New("load: bad peer options")
+
+// PeerOptions configure ServePeer: one peer of a raw run, run in a process of its own.
+type PeerOptions struct {
+	Pattern scenario.Pattern
+	// Role names the peer's socket, as PeerRole(Pattern) does: pull, pair, sub, bus, rep or
+	// respondent. The sending side (the hub) stays in the run's own process.
+	Role string
+	// Addr is the hub's address, which the peer dials: tcp://127.0.0.1:PORT.
+	Addr string
+	// Index is the peer's place among the run's peers (0-based); a respondent tags its
+	// answers with it.
+	Index int
+	// Concurrency is how many requests (surveys) the peer answers at once, reqrep and survey
+	// only; default 1.
+	Concurrency int
+	// Silent makes a respondent read every survey and answer none.
+	Silent bool
+	// Max ends the peer, with its report, after this long even if never told; default
+	// DefaultPeerMax.
+	Max time.Duration
+	// Connect bounds the wait until the socket is attached; default DefaultConnect.
+	Connect time.Duration
+}
+
+// PeerRole is the socket a peer of pattern p runs ("" if p has no raw driver).
+func PeerRole(p scenario.Pattern) string { return kinds[p].peerName }
+
+func (o PeerOptions) check() (PeerOptions, error) {
+	k, ok := kinds[o.Pattern]
+	switch {
+	case !ok:
+		return o, fmt.Errorf("%w: pattern %q has no raw driver", ErrPeer, o.Pattern)
+	case o.Role != k.peerName && o.Role == k.hubName:
+		return o, fmt.Errorf("%w: role %q: the sending side runs in the harness; a peer is %q", ErrPeer, o.Role, k.peerName)
+	case o.Role != k.peerName:
+		return o, fmt.Errorf("%w: role %q is not one of %s; its peer is %q", ErrPeer, o.Role, o.Pattern, k.peerName)
+	case o.Addr == "":
+		return o, fmt.Errorf("%w: no address to dial", ErrPeer)
+	case o.Index < 0:
+		return o, fmt.Errorf("%w: index %d: must be >= 0", ErrPeer, o.Index)
+	}
+	o.Concurrency = max(o.Concurrency, 1)
+	if o.Max <= 0 {
+		o.Max = DefaultPeerMax
+	}
+	if o.Connect <= 0 {
+		o.Connect = DefaultConnect
+	}
+	return o, nil
+}
+
+// peerServer is one peer's socket, its goroutines, and what they received.
+type peerServer struct {
+	o       PeerOptions
+	sock    mangos.Socket
+	closing sync.Once
+	hung    atomic.Bool
+	count   atomic.Int64 // messages received, copies included: the run's drain polls it
+	errs    atomic.Int64
+	logs    []*arrivalLog // one per goroutine
+	wg      sync.WaitGroup
+}
+
+// ServePeer runs one peer of a raw run: it dials o.Addr, receives (and, for reqrep and survey,
+// answers) until told to stop on in (see the peer protocol in peerwire.go), ctx ends or o.Max
+// passes, then writes its report to out and returns. Every way of ending reports: a run that
+// lost its peer can still be accounted for. The goroutine reading in ends when in does.
+func ServePeer(ctx context.Context, o PeerOptions, in io.Reader, out io.Writer) error {
+	o, err := o.check()
+	if err != nil {
+		return err
+	}
+	p := &peerServer{o: o}
+	if err := p.dial(ctx); err != nil {
+		return err
+	}
+	defer p.close()
+	p.start()
+	w := bufio.NewWriter(out)
+	if err := writeEvent(w, peerEvent{Event: evReady}); err != nil {
+		return fmt.Errorf("load: peer: %w", err)
+	}
+	done := make(chan struct{})
+	defer close(done)
+	if err := p.serve(ctx, commands(in, done), w); err != nil {
+		return err
+	}
+	p.close()
+	p.wg.Wait()
+	return p.report(w)
+}
+
+// dial opens the socket, dials the hub and waits until the pipe is attached.
+func (p *peerServer) dial(ctx context.Context) error {
+	sock, err := kinds[p.o.Pattern].peer()
+	if err != nil {
+		return fmt.Errorf("load: peer: open %s: %w", p.o.Role, err)
+	}
+	p.sock = sock
+	attached := make(chan struct{}, 1)
+	sock.SetPipeEventHook(func(ev mangos.PipeEvent, _ mangos.Pipe) {
+		if ev == mangos.PipeEventAttached {
+			select {
+			case attached <- struct{}{}:
+			default:
+			}
+		}
+	})
+	if err := sock.Dial(p.o.Addr); err != nil {
+		p.close()
+		return fmt.Errorf("load: peer: dial %s: %w", p.o.Addr, err)
+	}
+	t := time.NewTimer(p.o.Connect)
+	defer t.Stop()
+	select {
+	case <-attached:
+		return nil
+	case <-t.C:
+		p.close()
+		return fmt.Errorf("%w: %s not attached in %v", errConnect, p.o.Addr, p.o.Connect)
+	case <-ctx.Done():
+		p.close()
+		return ctx.Err()
+	}
+}
+
+func (p *peerServer) close() { p.closing.Do(func() { _ = p.sock.Close() }) }
+
+// start runs the receiving goroutines: one for a one-way pattern, Concurrency echoing ones (each
+// on a mangos context) for reqrep and survey.
+func (p *peerServer) start() {
+	switch p.o.Pattern {
+	case scenario.PatternReqRep, scenario.PatternSurvey:
+		for range p.o.Concurrency {
+			c, err := p.sock.OpenContext()
+			if err != nil {
+				p.errs.Add(1)
+				continue
+			}
+			log := &arrivalLog{}
+			p.logs = append(p.logs, log)
+			p.wg.Go(func() { p.echo(c, log) })
+		}
+	default:
+		log := &arrivalLog{}
+		p.logs = append(p.logs, log)
+		p.wg.Go(func() { p.receive(log) })
+	}
+}
+
+// receive logs every message until the socket closes or the peer hangs.
+func (p *peerServer) receive(log *arrivalLog) {
+	for !p.hung.Load() {
+		m, err := p.sock.RecvMsg()
+		at := time.Now().UnixNano()
+		if errors.Is(err, mangos.ErrClosed) {
+			return
+		}
+		if err != nil {
+			continue // no deadline is set, so only a closed socket ends a receive
+		}
+		p.note(log, m.Body, at)
+		m.Free()
+	}
+}
+
+// echo logs every request (survey) on c and answers it with its own payload; a respondent
+// appends its index, a silent one answers nothing.
+func (p *peerServer) echo(c mangos.Context, log *arrivalLog) {
+	defer c.Close()
+	survey := p.o.Pattern == scenario.PatternSurvey
+	for !p.hung.Load() {
+		m, err := c.RecvMsg()
+		at := time.Now().UnixNano()
+		if errors.Is(err, mangos.ErrClosed) {
+			return
+		}
+		if err != nil {
+			continue
+		}
+		p.note(log, m.Body, at)
+		if survey && p.o.Silent {
+			m.Free()
+			continue
+		}
+		if survey {
+			m.Body = binary.BigEndian.AppendUint32(m.Body, uint32(p.o.Index)) //nolint:gosec // checked >= 0
+		}
+		err = c.SendMsg(m) // takes m, sent or not
+		if errors.Is(err, mangos.ErrClosed) {
+			return
+		}
+		if err != nil {
+			p.errs.Add(1)
+		}
+	}
+}
+
+// note logs one received payload.
+func (p *peerServer) note(log *arrivalLog, body []byte, at int64) {
+	st, err := ParseStamp(body)
+	if err != nil {
+		p.errs.Add(1)
+		return
+	}
+	log.add(arrival{sender: st.Sender, seq: st.Seq, intended: st.Intended.UnixNano(),
+		actual: st.Actual.UnixNano(), at: at, bytes: len(body)})
+	p.count.Add(1)
+}
+
+// serve obeys commands until stop, the end of input, ctx's end or Max.
+func (p *peerServer) serve(ctx context.Context, cmds <-chan string, w *bufio.Writer) error {
+	t := time.NewTimer(p.o.Max)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			return nil
+		case c, ok := <-cmds:
+			switch {
+			case !ok || c == cmdStop:
+				return nil
+			case c == cmdCount:
+				if err := writeEvent(w, peerEvent{Event: evCount, Count: p.count.Load()}); err != nil {
+					return fmt.Errorf("load: peer: %w", err)
+				}
+			case c == cmdHang:
+				p.hung.Store(true)
+			case c == cmdClose:
+				p.close()
+			default:
+				return fmt.Errorf("%w: unknown command %q", ErrPeer, c)
+			}
+		}
+	}
+}
+
+// report writes the report line and the arrival logs.
+func (p *peerServer) report(w *bufio.Writer) error {
+	r := &peerReport{Peer: p.o.Index, Errors: p.errs.Load()}
+	for _, l := range p.logs {
+		r.Arrivals += l.n
+		r.Blocks = append(r.Blocks, int64(len(l.buf)))
+	}
+	err := writeEvent(w, peerEvent{Event: evReport, Report: r})
+	for _, l := range p.logs {
+		if err == nil {
+			_, err = w.Write(l.buf)
+		}
+	}
+	if err == nil {
+		err = w.Flush()
+	}
+	if err != nil {
+		return fmt.Errorf("load: peer: report: %w", err)
+	}
+	return nil
+}
+
+// writeEvent writes ev as one line and flushes it.
+func writeEvent(w *bufio.Writer, ev peerEvent) error {
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(append(b, '\n')); err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+// commands reads in line by line until its end, or until done is closed and a line comes;
+// the channel closes when it stops.
+func commands(in io.Reader, done <-chan struct{}) <-chan string {
+	ch := make(chan string)
+	go func() {
+		defer close(ch)
+		s := bufio.NewScanner(in)
+		for s.Scan() {
+			select {
+			case ch <- s.Text():
+			case <-done:
+				return
+			}
+		}
+	}()
+	return ch
+}

@@ -1,0 +1,9 @@
+//go:build !linux
+
+package load
+
+import "syscall"
+
+// dieWithParent has no kernel help outside Linux: peers stop at the end of their stdin, which
+// a dead parent closes.
+func dieWithParent() *syscall.SysProcAttr { return nil }
