@@ -7,10 +7,40 @@ import (
 )
 
 // sentRec is one message a sender handed to its socket, kept so that loss is counted from what
-// was really sent, and so that time-to-last can be taken per message.
+// was really sent, and so that time-to-last can be taken per message. Times are unix
+// nanoseconds: a log of millions must hold no pointer, or every GC cycle scans all of it.
 type sentRec struct {
 	seq              uint64
-	intended, actual time.Time
+	intended, actual int64
+}
+
+// sentChunk is how many records a chunk of a sentLog holds (96 KiB).
+const sentChunk = 4096
+
+// sentLog is one sender's records in fixed-size chunks: appending never copies what is logged
+// already, which a growing slice does again and again in the sender's hot path.
+type sentLog struct {
+	chunks [][]sentRec
+	n      int
+}
+
+func (l *sentLog) add(seq uint64, intended, actual time.Time) {
+	if len(l.chunks) == 0 || len(l.chunks[len(l.chunks)-1]) == sentChunk {
+		l.chunks = append(l.chunks, make([]sentRec, 0, sentChunk))
+	}
+	last := &l.chunks[len(l.chunks)-1]
+	*last = append(*last, sentRec{seq: seq, intended: intended.UnixNano(), actual: actual.UnixNano()})
+	l.n++
+}
+
+func (l *sentLog) len() int { return l.n }
+
+// appendTo appends every record to dst, in order.
+func (l *sentLog) appendTo(dst []sentRec) []sentRec {
+	for _, c := range l.chunks {
+		dst = append(dst, c...)
+	}
+	return dst
 }
 
 // inbox is what one receiver got, by sequence number. Owned by the receiver's goroutine until it

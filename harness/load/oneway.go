@@ -68,7 +68,7 @@ func sendOneWay(ctx context.Context, s *sender, src source, sock mangos.Socket, 
 			continue
 		}
 		s.rec.Sent(st.Intended, st.Actual, len(buf))
-		s.log = append(s.log, sentRec{seq: st.Seq, intended: st.Intended, actual: st.Actual})
+		s.log.add(st.Seq, st.Intended, st.Actual)
 	}
 }
 
@@ -88,12 +88,21 @@ func runOneWay(ctx context.Context, spec Spec, k kind, w *wiring) (*Outcome, err
 	if spec.Kill != nil {
 		kwg.Go(func() { killer(ctx, spec.Kill, c, w, killed, done) })
 	}
+	// Closed loop, sends have no deadline (see connect): a send still blocked Timeout after the
+	// end has a peer that stopped reading, and closing the hub ends it.
+	var stuck *time.Timer
+	if k.blocks(spec) {
+		stuck = time.AfterFunc(time.Until(c.end.Add(spec.Timeout)), w.closeHub)
+	}
 	senders := runSenders(ctx, spec, c, func(ctx context.Context, s *sender, src source) {
 		sendOneWay(ctx, s, src, w.hub, c.window)
 	})
+	if stuck != nil {
+		stuck.Stop()
+	}
 	sent := int64(0)
 	for _, s := range senders {
-		sent += int64(len(s.log))
+		sent += int64(s.log.len())
 	}
 	drain(ctx, spec.Grace, func() bool { return caughtUp(w, rs, killed, sent, k.each) })
 	close(done)

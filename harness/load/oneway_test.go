@@ -96,3 +96,20 @@ func TestPubSubEverySubscriberGetsAll(t *testing.T) {
 		t.Errorf("time-to-last p50 %v below a subscriber's p50 %v", last.Latency.P50, recv.Latency.P50)
 	}
 }
+
+// Closed loop, sends take no deadline: a puller that hangs makes the sender block, and the run
+// must still end, Timeout after its end, with the messages the puller never read lost.
+func TestClosedLoopHungPullerEnds(t *testing.T) {
+	t.Parallel()
+	spec := load.Spec{Pattern: scenario.PatternPushPull, Duration: 500 * time.Millisecond,
+		Size: scenario.SizeRange{Min: 1024, Max: 1024}, Timeout: 200 * time.Millisecond, Grace: 200 * time.Millisecond,
+		Kill: &load.Kill{Peer: 0, At: 100 * time.Millisecond, Hang: time.Minute}}
+	start := time.Now()
+	o := run(t, spec)
+	if took, bound := time.Since(start), spec.Duration+spec.Timeout+spec.Grace+2*time.Second; took > bound {
+		t.Errorf("run took %v with its only puller hung, want under %v", took, bound)
+	}
+	if o.Loss.Sent == 0 || o.Loss.Lost == 0 {
+		t.Errorf("loss %+v: want messages sent and some lost in the hung puller's queue", o.Loss)
+	}
+}

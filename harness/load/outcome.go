@@ -53,7 +53,7 @@ func (o *Outcome) Combined() *record.Recorder {
 func (o *Outcome) finish() {
 	var sent []sentRec
 	for _, s := range o.senders {
-		sent = append(sent, s.log...)
+		sent = s.log.appendTo(sent)
 	}
 	o.Loss, o.Peers = account(sent, o.boxes, o.each)
 	bySeq := make(map[uint64]sentRec, len(sent))
@@ -62,7 +62,7 @@ func (o *Outcome) finish() {
 	}
 	lost := int64(0)
 	for _, q := range o.Loss.Missing {
-		if !bySeq[q].intended.Before(o.Window) { // Recorder.Lost takes only the window's messages
+		if bySeq[q].intended >= o.Window.UnixNano() { // Recorder.Lost takes only the window's messages
 			lost++
 		}
 	}
@@ -93,7 +93,7 @@ func (o *Outcome) timeToLast(sent []sentRec) *record.Recorder {
 			}
 		}
 		if all && !last.IsZero() {
-			r.Received(s.intended, s.actual, last, 0)
+			r.Received(time.Unix(0, s.intended), time.Unix(0, s.actual), last, 0)
 		}
 	}
 	return r

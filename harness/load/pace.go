@@ -9,10 +9,12 @@ import (
 )
 
 // tick is one message to send. A zero intended means closed loop: the sender stamps the actual
-// send time there, as there is no schedule to be late against.
+// send time there, as there is no schedule to be late against. now, if set, is that time,
+// read by the closed loop as it checked the end: one clock read a message, not two.
 type tick struct {
 	seq      uint64
 	intended time.Time
+	now      time.Time
 }
 
 // source hands the senders their next message; ok false means stop.
@@ -68,8 +70,9 @@ type closedLoop struct {
 }
 
 func (c *closedLoop) next(ctx context.Context) (tick, bool) {
-	if ctx.Err() != nil || !time.Now().Before(c.end) {
+	now := time.Now()
+	if ctx.Err() != nil || !now.Before(c.end) {
 		return tick{}, false
 	}
-	return tick{seq: c.n.Add(1) - 1}, true
+	return tick{seq: c.n.Add(1) - 1, now: now}, true
 }

@@ -266,12 +266,16 @@ func (p *peerServer) report(w *bufio.Writer) error {
 	r := &peerReport{Peer: p.o.Index, Errors: p.errs.Load()}
 	for _, l := range p.logs {
 		r.Arrivals += l.n
-		r.Blocks = append(r.Blocks, int64(len(l.buf)))
+		for _, b := range l.blocks {
+			r.Blocks = append(r.Blocks, int64(len(b)))
+		}
 	}
 	err := writeEvent(w, peerEvent{Event: evReport, Report: r})
 	for _, l := range p.logs {
-		if err == nil {
-			_, err = w.Write(l.buf)
+		for _, b := range l.blocks {
+			if err == nil {
+				_, err = w.Write(b)
+			}
 		}
 	}
 	if err == nil {

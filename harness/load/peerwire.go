@@ -15,10 +15,11 @@ import (
 //
 // The peer writes events to its stdout, one JSON object per line: {"event":"ready"} once its
 // socket is attached to the hub, {"event":"count","count":N} for each "count", and last
-// {"event":"report",...} (peerReport), followed by the raw bytes of its arrival logs, one block
-// after the other, their sizes as listed in the report.
+// {"event":"report",...} (peerReport), followed by the raw bytes of its arrival logs' blocks,
+// one after the other, their sizes as listed in the report.
 //
-// An arrival log is what the peer received, in order of arrival: per message six varints, the
+// An arrival log is what the peer received, in order of arrival, in blocks that each decode on
+// their own (every delta starts from zero at a block's start): per message six varints, the
 // first and last unsigned, the others zig-zag signed: sender; sequence minus the previous
 // message's; intended send time minus the previous message's (unix ns); actual minus intended
 // send; arrival minus actual send (ns, same machine, same clock); payload bytes.
@@ -70,27 +71,39 @@ type arrival struct {
 	bytes                int
 }
 
-// arrivalLog encodes arrivals as they come; one per receiving goroutine, not safe for
-// concurrent use.
+// logBlock is the size of one block of an arrival log: some thousands of messages.
+const logBlock = 64 << 10
+
+// maxArrival is the most bytes one encoded arrival takes.
+const maxArrival = 6 * binary.MaxVarintLen64
+
+// arrivalLog encodes arrivals as they come, in blocks of logBlock bytes that each decode on their
+// own (deltas start again at zero), so that growing it never copies what is logged already.
+// One per receiving goroutine: not safe for concurrent use.
 type arrivalLog struct {
-	buf  []byte
-	n    int64
-	prev arrival
+	blocks [][]byte
+	n      int64
+	prev   arrival
 }
 
 // add appends one arrival.
 func (l *arrivalLog) add(a arrival) {
-	b := binary.AppendUvarint(l.buf, uint64(a.sender))
+	if len(l.blocks) == 0 || len(l.blocks[len(l.blocks)-1])+maxArrival > logBlock {
+		l.blocks = append(l.blocks, make([]byte, 0, logBlock))
+		l.prev = arrival{}
+	}
+	last := &l.blocks[len(l.blocks)-1]
+	b := binary.AppendUvarint(*last, uint64(a.sender))  // room for all six is ensured: no copy
 	b = binary.AppendVarint(b, int64(a.seq-l.prev.seq)) //nolint:gosec // a wrapping difference, undone on decode
 	b = binary.AppendVarint(b, a.intended-l.prev.intended)
 	b = binary.AppendVarint(b, a.actual-a.intended)
 	b = binary.AppendVarint(b, a.at-a.actual)
-	l.buf = binary.AppendUvarint(b, uint64(a.bytes)) //nolint:gosec // a length, never negative
+	*last = binary.AppendUvarint(b, uint64(a.bytes)) //nolint:gosec // a length, never negative
 	l.prev = a
 	l.n++
 }
 
-// decodeArrivals calls each for every arrival in b, in order.
+// decodeArrivals calls each for every arrival in block b, in order.
 func decodeArrivals(b []byte, each func(arrival)) error {
 	var prev arrival
 	for n := 0; len(b) > 0; n++ {

@@ -36,16 +36,48 @@ func TestArrivalLogRoundTrip(t *testing.T) {
 	for _, a := range want {
 		l.add(a)
 	}
-	var got []arrival
-	if err := decodeArrivals(l.buf, func(a arrival) { got = append(got, a) }); err != nil {
-		t.Fatal(err)
-	}
+	got, size := decodeLog(t, &l)
 	if l.n != int64(len(want)) || !slices.Equal(got, want) {
 		t.Fatalf("decoded %d arrivals (log says %d), want the %d encoded", len(got), l.n, len(want))
 	}
-	if per := float64(len(l.buf)) / float64(len(want)); per > 20 {
+	if per := float64(size) / float64(len(want)); per > 20 {
 		t.Errorf("%.1f bytes per arrival: the deltas do not pay", per)
 	}
+}
+
+// A log of many blocks decodes block by block to what went in.
+func TestArrivalLogBlocks(t *testing.T) {
+	t.Parallel()
+	var l arrivalLog
+	var want []arrival
+	for i := range 3 * logBlock / 10 { // some 10 bytes an arrival: several blocks
+		a := arrival{sender: 1, seq: uint64(i), intended: int64(i) * 1000, actual: int64(i)*1000 + 7, at: int64(i)*1000 + 900, bytes: 1024}
+		l.add(a)
+		want = append(want, a)
+	}
+	if len(l.blocks) < 2 {
+		t.Fatalf("%d blocks: the test needs several", len(l.blocks))
+	}
+	for i, b := range l.blocks {
+		if cap(b) != logBlock {
+			t.Errorf("block %d grew to %d bytes, past its %d", i, cap(b), logBlock)
+		}
+	}
+	if got, _ := decodeLog(t, &l); !slices.Equal(got, want) {
+		t.Fatalf("decoded %d arrivals, want the %d encoded", len(got), len(want))
+	}
+}
+
+// decodeLog decodes every block of l and says how many bytes they hold.
+func decodeLog(t *testing.T, l *arrivalLog) (got []arrival, size int) {
+	t.Helper()
+	for _, b := range l.blocks {
+		size += len(b)
+		if err := decodeArrivals(b, func(a arrival) { got = append(got, a) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return got, size
 }
 
 // A cut or corrupt log is an error, never a panic or a made-up arrival.
@@ -57,9 +89,9 @@ func TestArrivalLogCorrupt(t *testing.T) {
 		name string
 		b    []byte
 	}{
-		{"cut", l.buf[:len(l.buf)-1]},
+		{"cut", l.blocks[0][:len(l.blocks[0])-1]},
 		{"overlong varint", []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}},
-		{"sender over 32 bits", append(append([]byte{}, 0x80, 0x80, 0x80, 0x80, 0x10), l.buf[1:]...)},
+		{"sender over 32 bits", append(append([]byte{}, 0x80, 0x80, 0x80, 0x80, 0x10), l.blocks[0][1:]...)},
 	} {
 		n := 0
 		err := decodeArrivals(tc.b, func(arrival) { n++ })
@@ -73,7 +105,7 @@ func FuzzDecodeArrivals(f *testing.F) {
 	var l arrivalLog
 	l.add(arrival{sender: 2, seq: 7, intended: 1e18, actual: 1e18 + 5, at: 1e18 + 900, bytes: 1024})
 	l.add(arrival{sender: 2, seq: 6, intended: 1e18 - 3, actual: 1e18, at: 1e18 + 1000, bytes: 32})
-	f.Add(l.buf)
+	f.Add(l.blocks[0])
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var got []arrival
 		if decodeArrivals(b, func(a arrival) { got = append(got, a) }) != nil {
@@ -84,8 +116,13 @@ func FuzzDecodeArrivals(f *testing.F) {
 			again.add(a)
 		}
 		var back []arrival
-		if err := decodeArrivals(again.buf, func(a arrival) { back = append(back, a) }); err != nil || !slices.Equal(back, got) {
-			t.Fatalf("re-encoded %d arrivals decode to %d (%v)", len(got), len(back), err)
+		for _, blk := range again.blocks {
+			if err := decodeArrivals(blk, func(a arrival) { back = append(back, a) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !slices.Equal(back, got) {
+			t.Fatalf("re-encoded %d arrivals decode to %d", len(got), len(back))
 		}
 	})
 }

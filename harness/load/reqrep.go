@@ -87,7 +87,7 @@ func request(ctx context.Context, s *sender, src source, sock mangos.Socket, spe
 			continue
 		}
 		s.rec.Sent(st.Intended, st.Actual, len(buf))
-		s.log = append(s.log, sentRec{seq: st.Seq, intended: st.Intended, actual: st.Actual})
+		s.log.add(st.Seq, st.Intended, st.Actual)
 		if !s.reply(c, st, spec, window) {
 			return
 		}

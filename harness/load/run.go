@@ -57,7 +57,7 @@ type sender struct {
 	id    uint32
 	rec   *record.Recorder
 	sizes *payloads
-	log   []sentRec
+	log   sentLog
 	box   *inbox // replies, for request patterns
 	recv  *record.Recorder
 }
@@ -90,7 +90,10 @@ func runSenders(ctx context.Context, s Spec, c clock, work func(context.Context,
 // stamp fills the next payload for t, sent now, and returns it with its stamp.
 func (s *sender) stamp(t tick) ([]byte, Stamp) {
 	buf := s.sizes.next()
-	now := time.Now()
+	now := t.now
+	if now.IsZero() {
+		now = time.Now()
+	}
 	st := Stamp{Sender: s.id, Seq: t.seq, Intended: t.intended, Actual: now}
 	if t.intended.IsZero() {
 		st.Intended = now

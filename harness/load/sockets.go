@@ -43,6 +43,11 @@ var kinds = map[scenario.Pattern]kind{
 		hubName: "surveyor", peerName: "respondent"},
 }
 
+// blocks says whether the hub's sends may block without a deadline: closed loop, one way.
+func (k kind) blocks(spec Spec) bool {
+	return spec.Rate == 0 && spec.Pattern != scenario.PatternReqRep && spec.Pattern != scenario.PatternSurvey
+}
+
 // subscribeAll is a SUB socket that takes every topic: raw payloads have no topic prefix.
 func subscribeAll() (mangos.Socket, error) {
 	s, err := sub.NewSocket()
@@ -100,17 +105,22 @@ func (w *wiring) hangPeer(i int) {
 	})
 }
 
+// closeHub closes the hub once: its blocked sends return mangos.ErrClosed.
+func (w *wiring) closeHub() {
+	w.hubOnce.Do(func() {
+		if w.hub != nil {
+			_ = w.hub.Close()
+		}
+	})
+}
+
 // close closes the peers first, then the hub: mangos has no linger, so whatever the hub still
 // holds is lost either way, but the drain has already waited for it.
 func (w *wiring) close() {
 	for i := range w.once {
 		w.closePeer(i)
 	}
-	w.hubOnce.Do(func() {
-		if w.hub != nil {
-			_ = w.hub.Close()
-		}
-	})
+	w.closeHub()
 }
 
 // release closes everything, kills and reaps any peer process still running, and undoes Via.
@@ -167,9 +177,13 @@ func connect(ctx context.Context, k kind, spec Spec) (*wiring, error) {
 	}
 	fail := func(e error) (*wiring, error) { w.release(); return nil, e }
 	w.hub.SetPipeEventHook(hook)
-	// PUB never blocks a send, and so takes no deadline.
-	if err := w.hub.SetOption(mangos.OptionSendDeadline, spec.Timeout); err != nil && !errors.Is(err, mangos.ErrBadOption) {
-		return fail(fmt.Errorf("load: send deadline: %w", err))
+	// PUB never blocks a send, and so takes no deadline. Nor does a closed one-way loop: its
+	// sends block as long as the peers push back, which is what it measures, and a deadline
+	// would cost a timer per message (mangos arms one per Send); runOneWay bounds it instead.
+	if !k.blocks(spec) {
+		if err := w.hub.SetOption(mangos.OptionSendDeadline, spec.Timeout); err != nil && !errors.Is(err, mangos.ErrBadOption) {
+			return fail(fmt.Errorf("load: send deadline: %w", err))
+		}
 	}
 	addr, err := listen(w.hub)
 	if err != nil {

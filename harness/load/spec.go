@@ -40,6 +40,8 @@ type Spec struct {
 	// sockets close. Default DefaultGrace.
 	Grace time.Duration
 	// Timeout bounds each blocking send, and how long a request or survey waits for replies.
+	// Closed loop, one way, sends block for as long as the peers push back (that is what the
+	// loop measures) and the hub closes if one still blocks Timeout after the end.
 	// Default DefaultTimeout.
 	Timeout time.Duration
 	// ExpectedInterval is, closed loop only, how often one in-flight slot would send if nothing

@@ -137,7 +137,7 @@ func conduct(ctx context.Context, s *sender, src source, sock mangos.Socket, spe
 			continue
 		}
 		s.rec.Sent(st.Intended, st.Actual, len(buf))
-		s.log = append(s.log, sentRec{seq: st.Seq, intended: st.Intended, actual: st.Actual})
+		s.log.add(st.Seq, st.Intended, st.Actual)
 		sv := &survey{st: st}
 		out = append(out, sv)
 		if spec.Rate > 0 {
