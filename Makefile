@@ -70,6 +70,13 @@ gate: build
 	$(NNGBENCH) gate --baseline $(BASELINE) --candidate $(GATE_OUT) --max-regression $(GATE_MARGIN) \
 		--markdown $(GATE_OUT)/gate.md
 
+# Harness fidelity: nngbench raw mode against mangos' own perf tool (throughput, round trip),
+# and what an idle toxiproxy costs; writes $(BENCH_OUT)/fidelity.json. About a minute.
+.PHONY: fidelity
+fidelity:
+	@mkdir -p $(BENCH_OUT)
+	$(GO) run ./scripts/fidelity -out $(BENCH_OUT)
+
 lint: fmt-check vet
 	$(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION) run ./...
 
