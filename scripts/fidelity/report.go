@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -163,12 +164,17 @@ func (f *fidelity) write(dir string) (string, error) {
 
 // table prints the medians and ratios.
 func (f *fidelity) table(w io.Writer) {
+	fmt.Fprintf(w, "fidelity: tcp loopback, %d B, %d rounds, %d CPUs, mangos %s (ratios: nngbench/perf, proxied/direct)\n",
+		f.SizeBytes, f.Rounds, f.CPUs, f.Mangos)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	t, r := f.Throughput, f.RoundTrip
-	fmt.Fprintf(tw, "fidelity, tcp loopback, %d B, %d rounds, %d CPUs, mangos %s\t\t\t\t\t\t\n", f.SizeBytes, f.Rounds, f.CPUs, f.Mangos)
-	fmt.Fprintln(tw, "comparison\tperf / direct\tnngbench / proxied\tratio (median)\trange\tbest/best\ttarget\t")
+	fmt.Fprintln(tw, "comparison\tperf | direct\tnngbench | proxied\tratio (median)\trange\tbest/best\ttarget\t")
 	row := func(name string, a, b float64, r ratio, target string) {
-		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.3f\t%.3f-%.3f\t%.3f\t%s\t\n", name, a, b, r.Median, r.Min, r.Max, r.Best, target)
+		format := "%s\t%.0f\t%.0f\t%.3f\t%.3f-%.3f\t%.3f\t%s\t\n"
+		if strings.Contains(name, "µs") {
+			format = "%s\t%.1f\t%.1f\t%.3f\t%.3f-%.3f\t%.3f\t%s\t\n"
+		}
+		fmt.Fprintf(tw, format, name, a, b, r.Median, r.Min, r.Max, r.Best, target)
 	}
 	row("throughput push/pull, msgs/s", median(t.Perf), median(each(t.PushPull, nngFigures.throughput)), t.PushPullRatio,
 		fmt.Sprintf(">= %.1f %s", t.Target, verdict(t.Met)))
