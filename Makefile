@@ -72,7 +72,6 @@ gate: build
 
 # Harness fidelity: nngbench raw mode against mangos' own perf tool (throughput, round trip),
 # and what an idle toxiproxy costs; writes $(BENCH_OUT)/fidelity.json. About a minute.
-.PHONY: fidelity
 fidelity:
 	@mkdir -p $(BENCH_OUT)
 	$(GO) run ./scripts/fidelity -out $(BENCH_OUT)

@@ -52,6 +52,27 @@ func TestSmoke(t *testing.T) {
 			t.Errorf("%s = %v, want a figure", name, v)
 		}
 	}
+	// The flat summary, under the names scripts/benchreport reads.
+	var flat map[string]any
+	if err := json.Unmarshal(b, &flat); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"throughput_ratio", "nngbench_msgs_per_s", "perf_msgs_per_s", "roundtrip_ratio",
+		"nngbench_roundtrip_us", "perf_roundtrip_us"} {
+		if v, _ := flat[k].(float64); !(v > 0) {
+			t.Errorf("%s = %v, want a figure", k, flat[k])
+		}
+	}
+	cost, _ := flat["toxiproxy_cost"].(map[string]any)
+	for _, k := range []string{"throughput_ratio", "direct_msgs_per_s", "proxied_msgs_per_s", "roundtrip_ratio",
+		"direct_roundtrip_us", "proxied_roundtrip_us"} {
+		if v, _ := cost[k].(float64); !(v > 0) {
+			t.Errorf("toxiproxy_cost.%s = %v, want a figure", k, cost[k])
+		}
+	}
+	if flat["payload"] != "1KiB" || flat["transport"] != "tcp" {
+		t.Errorf("payload %v, transport %v; want 1KiB over tcp", flat["payload"], flat["transport"])
+	}
 	if f.Schema != "nngbench/fidelity/v1" || f.Mangos == "" || f.Mangos == "unknown" {
 		t.Errorf("schema %q, mangos %q", f.Schema, f.Mangos)
 	}

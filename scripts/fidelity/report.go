@@ -13,6 +13,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/nngbench/nngbench/harness/scenario"
 )
 
 // Targets of the issue: nngbench may cost at most 10% of throughput and of round trip.
@@ -21,8 +23,20 @@ const (
 	targetRoundTrip  = 1.1 // nngbench / perf, at most
 )
 
-// fidelity is fidelity.json: every run's figures, and the ratios of their medians.
+// fidelity is fidelity.json: first the headline figures, flat, as scripts/benchreport reads
+// them into RESULTS.md (medians over the rounds; ratios are medians of per-round ratios), then
+// every run's figures.
 type fidelity struct {
+	Payload             string       `json:"payload"`
+	Transport           string       `json:"transport"`
+	ThroughputRatio     float64      `json:"throughput_ratio"` // raw push/pull / local_thr
+	NngbenchMsgsPerS    float64      `json:"nngbench_msgs_per_s"`
+	PerfMsgsPerS        float64      `json:"perf_msgs_per_s"`
+	RoundtripRatio      float64      `json:"roundtrip_ratio"` // raw req/rep / remote_reqlat, means
+	NngbenchRoundtripUS float64      `json:"nngbench_roundtrip_us"`
+	PerfRoundtripUS     float64      `json:"perf_roundtrip_us"`
+	ToxiproxyCost       *summaryCost `json:"toxiproxy_cost,omitempty"`
+
 	Schema     string         `json:"schema"`
 	StartedAt  time.Time      `json:"started_at"`
 	Go         string         `json:"go"`
@@ -76,8 +90,19 @@ type toxiproxyCost struct {
 	ThroughputRatio ratio        `json:"throughput_ratio"` // proxied / direct
 }
 
+// summaryCost is toxiproxy's cost in the flat summary: proxied / direct.
+type summaryCost struct {
+	ThroughputRatio    float64 `json:"throughput_ratio"`
+	DirectMsgsPerS     float64 `json:"direct_msgs_per_s"`
+	ProxiedMsgsPerS    float64 `json:"proxied_msgs_per_s"`
+	RoundtripRatio     float64 `json:"roundtrip_ratio"`
+	DirectRoundtripUS  float64 `json:"direct_roundtrip_us"`
+	ProxiedRoundtripUS float64 `json:"proxied_roundtrip_us"`
+}
+
 func newFidelity(o options) *fidelity {
-	f := &fidelity{Schema: "nngbench/fidelity/v1", StartedAt: time.Now().UTC(), Go: runtime.Version(),
+	size := int64(o.size)
+	f := &fidelity{Payload: scenario.SizeRange{Min: size, Max: size}.String(), Transport: "tcp", Schema: "nngbench/fidelity/v1", StartedAt: time.Now().UTC(), Go: runtime.Version(),
 		Mangos: mangosVersion(), CPUs: runtime.NumCPU(), SizeBytes: o.size, Rounds: o.rounds}
 	f.Throughput.Target, f.RoundTrip.Target = targetThroughput, targetRoundTrip
 	return f
@@ -95,6 +120,21 @@ func (f *fidelity) finish() {
 	if x := f.Toxiproxy; x != nil {
 		x.RoundTripRatio = ratios(each(x.ReqRepProxied, rtt), each(x.ReqRepDirect, rtt), minPositive)
 		x.ThroughputRatio = ratios(each(x.PushPullProxied, nngFigures.throughput), each(x.PushPullDirect, nngFigures.throughput), slices.Max)
+	}
+	f.summarize()
+}
+
+// summarize fills in the flat headline figures.
+func (f *fidelity) summarize() {
+	t, r := f.Throughput, f.RoundTrip
+	f.ThroughputRatio, f.NngbenchMsgsPerS, f.PerfMsgsPerS = t.PushPullRatio.Median, median(each(t.PushPull, nngFigures.throughput)), median(t.Perf)
+	f.RoundtripRatio, f.NngbenchRoundtripUS, f.PerfRoundtripUS = r.Ratio.Median, median(each(r.NNGBench, rtt)), median(r.PerfUS)
+	if x := f.Toxiproxy; x != nil {
+		f.ToxiproxyCost = &summaryCost{
+			ThroughputRatio: x.ThroughputRatio.Median, RoundtripRatio: x.RoundTripRatio.Median,
+			DirectMsgsPerS: median(each(x.PushPullDirect, nngFigures.throughput)), ProxiedMsgsPerS: median(each(x.PushPullProxied, nngFigures.throughput)),
+			DirectRoundtripUS: median(each(x.ReqRepDirect, rtt)), ProxiedRoundtripUS: median(each(x.ReqRepProxied, rtt)),
+		}
 	}
 }
 
