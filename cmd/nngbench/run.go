@@ -81,6 +81,11 @@ func runScenarios(cmd *cobra.Command, files []string, f runFlags) error {
 			return usageError{err}
 		}
 	}
+	// Raw-mode peers run as processes of this very program (nngbench peer).
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("run: finding this program for the raw peers: %w", err)
+	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var failed []error
@@ -93,7 +98,7 @@ func runScenarios(cmd *cobra.Command, files []string, f runFlags) error {
 			base := runner.Dir(f.out, s.Name, rep, f.repeat)
 			for _, pt := range points(s, base) {
 				p := newPrinter(cmd.ErrOrStderr(), f.quiet)
-				r, err := runner.Run(ctx, pt.s, runner.Options{Dir: pt.dir, Bin: bin, ToxiproxyURL: f.toxiproxy,
+				r, err := runner.Run(ctx, pt.s, runner.Options{Dir: pt.dir, Bin: bin, Peer: self, ToxiproxyURL: f.toxiproxy,
 					Progress: p.status, ProgressEvery: p.every})
 				p.end()
 				summarize(cmd.OutOrStdout(), pt.dir, r, err)

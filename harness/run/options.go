@@ -45,6 +45,10 @@ type Options struct {
 	// Bin is the folder holding the worker program, used only when the
 	// scenario needs a cluster; "" finds it with FindBin.
 	Bin string
+	// Peer is the nngbench program, which raw-mode workloads start as
+	// their receiving peers (nngbench peer), one process each, as the
+	// perf tools run; "" keeps the peers in this process.
+	Peer string
 	// ToxiproxyURL is an external toxiproxy server; "" runs one in this
 	// process.
 	ToxiproxyURL string

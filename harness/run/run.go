@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -81,9 +82,10 @@ type runner struct {
 	outs     []outcome
 	failures []error // what kept the run from completing
 
-	events cluster.Events     // the control plane's, for the recovery figures
-	watch  *check.ConfigWatch // config convergence, during runs with faults
-	checks []result.Check     // of the cluster, after the heal
+	events  cluster.Events     // the control plane's, for the recovery figures
+	watch   *check.ConfigWatch // config convergence, during runs with faults
+	checks  []result.Check     // of the cluster, after the heal
+	peerLog io.Writer          // the raw peers' stderr
 }
 
 // outcome is what one workload's driver returned.
@@ -122,6 +124,16 @@ func (r *runner) execute(ctx context.Context) {
 			r.outs = make([]outcome, len(r.s.Workloads))
 			return
 		}
+	}
+	if r.o.Peer != "" && hasRaw(r.s) {
+		f, err := os.Create(filepath.Join(r.o.Dir, "peers.log"))
+		if err != nil {
+			r.failures = append(r.failures, err)
+			r.outs = make([]outcome, len(r.s.Workloads))
+			return
+		}
+		defer f.Close()
+		r.peerLog = &lockedWriter{w: f}
 	}
 	r.start = time.Now()
 	if r.cluster != nil {
@@ -266,7 +278,31 @@ func (r *runner) spec(i int, w scenario.Workload) load.Spec {
 	if r.lives != nil {
 		spec.Observe = r.lives[i].observe
 	}
+	if w.Mode == scenario.ModeRaw && r.o.Peer != "" {
+		spec.Procs = &load.Procs{Bin: r.o.Peer, Stderr: r.peerLog}
+	}
 	return spec
+}
+
+func hasRaw(s *scenario.Scenario) bool {
+	for _, w := range s.Workloads {
+		if w.Mode == scenario.ModeRaw {
+			return true
+		}
+	}
+	return false
+}
+
+// lockedWriter lets the peers of several workloads share one log.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // senders is how many goroutines send workload w, or for impl-mode open
