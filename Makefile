@@ -40,7 +40,7 @@ fuzz-smoke:
 # nngbench and the programs it starts, side by side (nngbench looks for
 # worker beside itself).
 build:
-	$(GO) build -o $(BIN)/ ./cmd/...
+	$(GO) build -buildvcs=true -o $(BIN)/ ./cmd/...
 
 # The main job: the messaging layer's benchmarks (each beside its
 # bare-mangos or encoding/json twin in the same run), the scenario suite,

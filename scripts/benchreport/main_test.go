@@ -76,7 +76,7 @@ func TestOptional(t *testing.T) {
 		{"empty-tree", empty, "testdata/fidelity-partial.json", []string{
 			"holds no result.json; the suite did not run",
 			// Ratios worked out from the figures; what was not measured is a dash.
-			"| Throughput, closed loop (local_thr/remote_thr) | 190k msgs/s | 200k msgs/s | 0.95x | ≥ 0.90x | yes |",
+			"| Throughput, closed loop, PAIR as local_thr/remote_thr | 190k msgs/s | 200k msgs/s | 0.95x | ≥ 0.90x | yes |",
 			"| Round trip, one request in flight (local_reqlat/remote_reqlat) | – | – | – | ≤ 1.10x | – |",
 			"Toxiproxy's own cost was not measured.",
 		}},
