@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -126,6 +127,100 @@ func TestRunProcess(t *testing.T) {
 		}
 	})
 	t.Run("SIGTERM mid-run", func(t *testing.T) { testSIGTERM(t, nngbench, dir) })
+	t.Run("SIGKILL mid-run", func(t *testing.T) { testSIGKILL(t, nngbench, dir) })
+}
+
+// testSIGKILL: a harness killed outright cannot clean up, so the kernel
+// must: its workers (paused or not) and raw peers die with it.
+func testSIGKILL(t *testing.T, nngbench, dir string) {
+	file := writeFile(t, dir, "killed.yaml", `name: killed
+workers: 2
+duration: 60s
+workloads:
+  - {name: push, pattern: pushpull, mode: raw, rate: 500/s, size: 64B}
+  - {name: cmds, pattern: reqrep, mode: impl, rate: 100/s}
+faults:
+  - {at: 300ms, for: 50s, kind: pause, target: worker-1}
+`)
+	out := filepath.Join(dir, "killed-out")
+	cmd := exec.Command(nngbench, "run", file, "--out", out)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		s := bufio.NewScanner(stderr)
+		for s.Scan() {
+			lines <- s.Text()
+		}
+	}()
+	var pids map[string]int
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		for _, pid := range pids {
+			_ = syscall.Kill(-pid, syscall.SIGKILL)
+		}
+		for range lines {
+		}
+	})
+	awaitLine(t, lines, 60*time.Second, func(l string) bool {
+		return strings.Contains(l, " measuring ") && strings.HasSuffix(l, "faults: pause-1")
+	})
+	pids = readyPids(t, filepath.Join(out, "killed", "cluster"))
+	peers := childPids(t, cmd.Process.Pid) // the raw peer processes, nngbench peer
+	if len(pids) != 2 || len(peers) == 0 {
+		t.Fatalf("workers %v and peers %v, want 2 workers and a peer", pids, peers)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	for range lines {
+	}
+	_ = cmd.Wait()
+	// The kernel's signal to the orphans takes a moment to land, and their
+	// new parent a moment to reap them (a zombie is dead already).
+	all := append(slices.Collect(maps.Values(pids)), peers...)
+	wait.Until(t, 10*time.Second, "workers and peers dead", func() bool {
+		for _, pid := range all {
+			if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) && procState(pid) != "Z" {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// childPids lists the processes whose parent is pid that run nngbench peer.
+func childPids(t *testing.T, pid int) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []int
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		cmdline, err2 := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil || err2 != nil {
+			continue
+		}
+		s := string(stat)
+		i := strings.LastIndexByte(s, ')')
+		f := strings.Fields(s[i+1:]) // state, ppid, ...
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) && strings.Contains(string(cmdline), "peer") {
+			out = append(out, child)
+		}
+	}
+	return out
 }
 
 func testSIGTERM(t *testing.T, nngbench, dir string) {
