@@ -36,7 +36,12 @@ func fixture() *result.Result {
 			Latency:            result.Percentiles{P50: 850, P90: 1200, P99: 900_095, P999: 990_207, P9999: 999_423, Max: 1_000_447, Mean: 50_950.5, Count: 10000},
 			LatencyUncorrected: result.Percentiles{P50: 800, P90: 1000, P99: 1500, P999: 3000, P9999: 200_000, Max: 1_000_447, Mean: 1099.9, Count: 10000},
 			Intervals:          iv(1, true),
-			Valid:              false, Invalid: "generator 2.0% behind plan",
+			Phases: []result.Phase{
+				{Fault: "stall", Phase: result.PhaseBefore, Latency: result.Percentiles{P50: 840, P99: 1100, Max: 1500, Count: 4999}},
+				{Fault: "stall", Phase: result.PhaseDuring, Latency: result.Percentiles{P50: 1000, P99: 1000, Max: 1000, Count: 1}},
+				{Fault: "stall", Phase: result.PhaseAfter, Latency: result.Percentiles{P50: 900, P99: 990_000, Max: 1_000_447, Count: 4998}},
+			},
+			Valid: false, Invalid: "generator 2.0% behind plan",
 		}, {
 			Name: "pubsub.fanout-3", Pattern: "pubsub", Mode: "tcp", Model: result.ModelClosed, Concurrency: 1,
 			Sent: 10000, Received: 30000, SendRate: 1000, RecvRate: 3000,

@@ -21,6 +21,7 @@ func Markdown(r *result.Result) []byte {
 	writeWorkloads(&b, r)
 	writeImplRaw(&b, r)
 	writeFaults(&b, r)
+	writePhases(&b, r.Workloads)
 	writeChecks(&b, r.Checks)
 	writeRecovery(&b, r.Recovery)
 	writeGates(&b, r.Gates)

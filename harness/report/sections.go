@@ -4,10 +4,28 @@ import (
 	"bytes"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/nngbench/nngbench/harness/result"
 )
+
+// writePhases tables each workload's latency before, during and after each
+// fault; nothing when no workload has phases.
+func writePhases(b *bytes.Buffer, ws []result.Workload) {
+	var rows [][]string
+	for _, w := range ws {
+		for _, p := range w.Phases {
+			l := p.Latency
+			rows = append(rows, []string{w.Name, p.Fault, p.Phase, ms(l.P50), ms(l.P99), ms(l.Max), strconv.FormatInt(l.Count, 10)})
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	b.WriteString("## Latency by fault phase\n\nCorrected latency (ms) of the messages received before, during and after each fault, by whole 1-s intervals (two significant digits).\n\n")
+	table(b, []string{"Workload", "Fault", "Phase", "p50", "p99", "max", "count"}, rows)
+}
 
 func writeChecks(b *bytes.Buffer, checks []result.Check) {
 	b.WriteString("## Checks\n\n")
