@@ -1,0 +1,54 @@
+package run_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/nngbench/nngbench/harness/run"
+)
+
+// TestPausedSubscriber is the fault issue's test (d): a worker stopped for
+// 2 s while config broadcasts go on reports, for that worker, the
+// broadcasts it lost (sequence gaps) or the ones it got late, whichever
+// happened; and after the pause it is back on the latest config.
+func TestPausedSubscriber(t *testing.T) {
+	s := parse(t, `name: paused
+workers: 3
+warmup: 500ms
+duration: 4s
+cluster: {heartbeat_interval: 100ms, heartbeat_timeout: 5s}
+workloads:
+  - {name: config, pattern: pubsub, mode: impl, rate: 50/s, size: 256B}
+faults:
+  - {at: 1s, for: 2s, kind: pause, target: worker-2}
+`)
+	dir := t.TempDir()
+	r, err := run.Run(t.Context(), s, run.Options{Dir: dir, Bin: binDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := workload(t, r, "config")
+	late := w.Latency.Max >= 1500_000 // µs: held for most of the pause
+	t.Logf("sent %d, received %d, lost %d, max %.0f ms", w.Sent, w.Received, w.Lost, w.Latency.Max/1000)
+	if w.Lost == 0 && !late {
+		t.Fatalf("a 2 s pause left no trace: lost %d, max latency %.0f ms", w.Lost, w.Latency.Max/1000)
+	}
+	if w.Received+w.Lost != 3*w.Sent {
+		t.Errorf("received %d + lost %d, want every worker's copy of %d broadcasts accounted for", w.Received, w.Lost, w.Sent)
+	}
+	var phases []string
+	for _, p := range w.Phases {
+		phases = append(phases, p.Phase)
+	}
+	if strings.Join(phases, ",") != "before,during,after" {
+		t.Errorf("phases %v, want before, during and after the pause", phases)
+	}
+	for _, c := range r.Checks {
+		if c.Name == "config" && !c.OK {
+			t.Errorf("config check after the pause: %+v", c)
+		}
+	}
+	if len(r.Recovery) != 1 || r.Recovery[0].ConvergenceS == nil {
+		t.Errorf("recovery %+v: want the convergence after the pause", r.Recovery)
+	}
+}
