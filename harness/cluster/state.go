@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/nngbench/nngbench/impl/api"
+	"github.com/nngbench/nngbench/impl/metrics"
 )
 
 // The control plane's and the workers' state, read the same way whether the
@@ -74,3 +75,6 @@ func (c *Cluster) Journal(worker string) ([]string, error) {
 	}
 	return ids, nil
 }
+
+// Sockets returns the control plane's per-socket counters.
+func (c *Cluster) Sockets(ctx context.Context) (metrics.Snapshot, error) { return c.cp.sockets(ctx) }

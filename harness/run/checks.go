@@ -8,6 +8,7 @@ import (
 	"github.com/nngbench/nngbench/harness/record"
 	"github.com/nngbench/nngbench/harness/result"
 	"github.com/nngbench/nngbench/harness/scenario"
+	"github.com/nngbench/nngbench/impl/controlplane"
 )
 
 // watchEvery is how often, during a run with faults, the harness asks every
@@ -45,6 +46,9 @@ func (r *runner) clusterChecks(ctx context.Context) []result.Check {
 		out = append(out, result.Check{Name: "tasks", Detail: err.Error(), Counts: map[string]int64{}})
 	} else {
 		out = append(out, tasks)
+	}
+	if after, err := r.cluster.Sockets(ctx); err == nil && r.sockets != nil {
+		out = append(out, check.Retries(*r.sockets, after, controlplane.Default().Retry.MaxRetries))
 	}
 	return out
 }

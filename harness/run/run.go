@@ -21,6 +21,7 @@ import (
 	"github.com/nngbench/nngbench/harness/result"
 	"github.com/nngbench/nngbench/harness/scenario"
 	"github.com/nngbench/nngbench/impl/api"
+	"github.com/nngbench/nngbench/impl/metrics"
 )
 
 // ClusterDir is the subfolder of a run's folder that holds the cluster's
@@ -86,6 +87,7 @@ type runner struct {
 	watch   *check.ConfigWatch // config convergence, during runs with faults
 	checks  []result.Check     // of the cluster, after the heal
 	peerLog io.Writer          // the raw peers' stderr
+	sockets *metrics.Snapshot  // the control plane's counters before the load
 }
 
 // outcome is what one workload's driver returned.
@@ -137,6 +139,9 @@ func (r *runner) execute(ctx context.Context) {
 	}
 	r.start = time.Now()
 	if r.cluster != nil {
+		if snap, err := r.cluster.Sockets(ctx); err == nil {
+			r.sockets = &snap
+		}
 		if len(r.s.Faults) > 0 {
 			r.watch = check.WatchConfig(context.WithoutCancel(ctx), r.cluster, watchEvery, gone(r.s)...)
 			defer r.watch.Stop()
