@@ -56,11 +56,13 @@ func saveRow(path string, plots ...*plot.Plot) (err error) {
 		tiles := draw.Tiles{Rows: 1, Cols: len(plots), PadX: vg.Points(24), PadLeft: vg.Points(4),
 			PadRight: vg.Points(4), PadTop: vg.Points(4), PadBottom: vg.Points(4)}
 		top := dc.Max.Y - tiles.PadTop
-		for i, tc := range plot.Align([][]*plot.Plot{plots}, tiles, dc)[0] {
+		canvases := plot.Align([][]*plot.Plot{plots}, tiles, dc)[0] // one per plot
+		for i, pl := range plots {
 			// Align lines up the plot areas by lowering some tiles' tops,
 			// and a title sits at its tile's top: raise each tile back and
 			// pad its title by as much, so the titles line up too.
-			p := *plots[i]
+			tc := canvases[i]
+			p := *pl
 			p.Title.Padding += top - tc.Max.Y
 			tc.Max.Y = top
 			p.Draw(tc)

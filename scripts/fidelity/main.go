@@ -85,7 +85,7 @@ func run(ctx context.Context, o options, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }() // a temporary folder: nothing to do if it stays
 	b, err := build(ctx, dir)
 	if err != nil {
 		return err
