@@ -80,7 +80,7 @@ func runHeartbeat(ctx context.Context, spec Spec, c *cluster.Cluster, workers []
 	case <-ctx.Done():
 		timer.Stop()
 	}
-	settle(ctx, interval+spec.Grace, r.pastEnd)
+	load.Drain(ctx, interval+spec.Grace, r.pastEnd)
 	remove()
 	r.gaps()
 	return r.s.outcome(), nil

@@ -78,7 +78,7 @@ func runPubSub(ctx context.Context, spec Spec, c *cluster.Cluster, workers []str
 	var wg sync.WaitGroup
 	wg.Go(func() { r.pollUntil(pollCtx) })
 	drive(ctx, spec, tl, func(ctx context.Context, t tick) { r.publish(ctx, cp, t) })
-	settle(ctx, spec.Grace, r.caughtUp)
+	load.Drain(ctx, spec.Grace, r.caughtUp)
 	stopPolling()
 	wg.Wait()
 	r.poll(context.WithoutCancel(ctx), true) // what came since the last poll, and what was pending

@@ -90,7 +90,7 @@ func runPushPull(ctx context.Context, spec Spec, c *cluster.Cluster, workers []s
 			}
 		}
 	})
-	settle(ctx, spec.Grace, func() bool { return r.s.count() >= r.s.sentCount() })
+	load.Drain(ctx, spec.Grace, func() bool { return r.s.count() >= r.s.sentCount() })
 	remove()
 	return r.outcome(), nil
 }

@@ -57,50 +57,23 @@ func drive(ctx context.Context, s Spec, tl timeline, fire func(context.Context, 
 
 // pace is drive's open loop.
 func pace(ctx context.Context, s Spec, tl timeline, wg *sync.WaitGroup, fire func(context.Context, tick)) {
-	p := record.ConstantPacer{Freq: s.Rate, Duration: s.Warmup + s.Duration}
+	sch := record.ConstantPacer{Freq: s.Rate, Duration: s.Warmup + s.Duration}.Schedule(tl.start)
+	defer sch.Stop()
 	slots := make(chan struct{}, s.Concurrency)
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	for hits := uint64(0); ; hits++ {
-		wait, stop := p.Pace(time.Since(tl.start), hits)
-		if stop {
+	for {
+		seq, intended, ok := sch.Next(ctx)
+		if !ok {
 			return
-		}
-		if wait > 0 {
-			timer.Reset(wait)
-			select {
-			case <-timer.C:
-			case <-ctx.Done():
-				return
-			}
 		}
 		select {
 		case slots <- struct{}{}:
 		case <-ctx.Done():
 			return
 		}
-		t := tick{seq: hits, intended: p.Intended(tl.start, hits)}
+		t := tick{seq: seq, intended: intended}
 		wg.Go(func() {
 			defer func() { <-slots }()
 			fire(ctx, t)
 		})
-	}
-}
-
-// settle polls done until it holds, grace has passed or ctx ends: what is
-// in flight when the schedule ends gets that long to arrive.
-func settle(ctx context.Context, grace time.Duration, done func() bool) {
-	deadline := time.NewTimer(grace)
-	defer deadline.Stop()
-	poll := time.NewTicker(2 * time.Millisecond)
-	defer poll.Stop()
-	for !done() {
-		select {
-		case <-poll.C:
-		case <-deadline.C:
-			return
-		case <-ctx.Done():
-			return
-		}
 	}
 }

@@ -104,7 +104,7 @@ func runOneWay(ctx context.Context, spec Spec, k kind, w *wiring) (*Outcome, err
 	for _, s := range senders {
 		sent += int64(s.log.len())
 	}
-	drain(ctx, spec.Grace, func() bool { return caughtUp(w, rs, killed, sent, k.each) })
+	Drain(ctx, spec.Grace, func() bool { return caughtUp(w, rs, killed, sent, k.each) })
 	close(done)
 	kwg.Wait()
 	w.close() // the hub only now: the receivers have what they will get

@@ -39,24 +39,15 @@ func (o openLoop) next(ctx context.Context) (tick, bool) {
 // pace runs p from start, sending one tick per message due, and closes ticks when p stops.
 func pace(ctx context.Context, p record.ConstantPacer, start time.Time, ticks chan<- tick) {
 	defer close(ticks)
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	<-timer.C
-	for hits := uint64(0); ; hits++ {
-		wait, stop := p.Pace(time.Since(start), hits)
-		if stop {
+	sch := p.Schedule(start)
+	defer sch.Stop()
+	for {
+		seq, intended, ok := sch.Next(ctx)
+		if !ok {
 			return
 		}
-		if wait > 0 {
-			timer.Reset(wait)
-			select {
-			case <-timer.C:
-			case <-ctx.Done():
-				return
-			}
-		}
 		select {
-		case ticks <- tick{seq: hits, intended: p.Intended(start, hits)}:
+		case ticks <- tick{seq: seq, intended: intended}:
 		case <-ctx.Done():
 			return
 		}

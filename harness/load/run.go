@@ -137,9 +137,9 @@ func killer(ctx context.Context, k *Kill, c clock, w *wiring, killed []atomic.Bo
 	w.closePeer(k.Peer)
 }
 
-// drain waits, polling, until caughtUp or grace has passed: receivers get what is still in
-// flight before the sockets close (mangos drops what is queued at Close).
-func drain(ctx context.Context, grace time.Duration, caughtUp func() bool) {
+// Drain waits, polling, until caughtUp or grace has passed or ctx ends: receivers get what
+// is still in flight before the sockets close (mangos drops what is queued at Close).
+func Drain(ctx context.Context, grace time.Duration, caughtUp func() bool) {
 	deadline := time.NewTimer(grace)
 	defer deadline.Stop()
 	poll := time.NewTicker(time.Millisecond)

@@ -56,3 +56,44 @@ func (p ConstantPacer) offset(hit uint64) time.Duration {
 	}
 	return time.Duration(d)
 }
+
+// Schedule walks a ConstantPacer's messages from a start time, waiting for
+// each to be due; one goroutine's, not safe for concurrent use.
+type Schedule struct {
+	p     ConstantPacer
+	start time.Time
+	hits  uint64
+	timer *time.Timer
+}
+
+// Schedule starts walking p's messages from start. Stop it when done.
+func (p ConstantPacer) Schedule(start time.Time) *Schedule {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return &Schedule{p: p, start: start, timer: t}
+}
+
+// Next waits until the next message is due and returns its number and the
+// time it was due (its latency's origin); false when the schedule is over
+// or ctx ended. A late caller gets the next message at once: nothing is
+// skipped, and the lateness shows in the latencies.
+func (s *Schedule) Next(ctx interface{ Done() <-chan struct{} }) (seq uint64, intended time.Time, ok bool) {
+	wait, stop := s.p.Pace(time.Since(s.start), s.hits)
+	if stop {
+		return 0, time.Time{}, false
+	}
+	if wait > 0 {
+		s.timer.Reset(wait)
+		select {
+		case <-s.timer.C:
+		case <-ctx.Done():
+			return 0, time.Time{}, false
+		}
+	}
+	seq = s.hits
+	s.hits++
+	return seq, s.p.Intended(s.start, seq), true
+}
+
+// Stop releases the schedule's timer.
+func (s *Schedule) Stop() { s.timer.Stop() }

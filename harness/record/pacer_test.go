@@ -1,6 +1,7 @@
 package record_test
 
 import (
+	"context"
 	"math"
 	"testing"
 	"time"
@@ -71,5 +72,34 @@ func TestConstantPacerIntended(t *testing.T) {
 		if got := (record.ConstantPacer{Freq: tt.freq}).Intended(start, tt.hit).Sub(start); got != tt.want {
 			t.Errorf("Freq %g: Intended(hit %d) = start+%v, want start+%v", tt.freq, tt.hit, got, tt.want)
 		}
+	}
+}
+
+// TestSchedule walks a short schedule: every message in order, each due
+// 1 ms after the last and handed out no earlier, none skipped when the
+// caller is late, and nothing after the end or once ctx is done.
+func TestSchedule(t *testing.T) {
+	start := time.Now()
+	sch := record.ConstantPacer{Freq: 1000, Duration: 20 * time.Millisecond}.Schedule(start)
+	defer sch.Stop()
+	ctx := context.Background()
+	for want := range uint64(20) {
+		seq, intended, ok := sch.Next(ctx)
+		if !ok || seq != want || !intended.Equal(start.Add(time.Duration(want)*time.Millisecond)) {
+			t.Fatalf("message %d: %d, %v, %v", want, seq, intended.Sub(start), ok)
+		}
+		if now := time.Now(); now.Before(intended) {
+			t.Fatalf("message %d handed out %v before it was due", seq, intended.Sub(now))
+		}
+	}
+	if _, _, ok := sch.Next(ctx); ok {
+		t.Fatal("a message after the end")
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	far := record.ConstantPacer{Freq: 1}.Schedule(time.Now().Add(time.Hour))
+	defer far.Stop()
+	if _, _, ok := far.Next(cancelled); ok {
+		t.Fatal("a message once ctx was done")
 	}
 }
