@@ -68,7 +68,7 @@ gate: build
 	rm -rf $(GATE_OUT)
 	$(NNGBENCH) run --quiet --repeat $(GATE_REPEAT) --out $(GATE_OUT) scenarios/ci/*.yaml
 	$(NNGBENCH) gate --baseline $(BASELINE) --candidate $(GATE_OUT) --max-regression $(GATE_MARGIN) \
-		--markdown $(GATE_OUT)/gate.md
+		--markdown $(GATE_OUT)/gate.md --charts $(GATE_OUT)/compare
 
 # Harness fidelity: nngbench raw mode against mangos' own perf tool (throughput, round trip),
 # and what an idle toxiproxy costs; writes $(BENCH_OUT)/fidelity.json. About a minute.

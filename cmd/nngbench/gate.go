@@ -4,17 +4,19 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/nngbench/nngbench/harness/gate"
+	"github.com/nngbench/nngbench/harness/report"
 )
 
 func gateCmd() *cobra.Command {
 	var (
-		baseline, candidate, margin, markdown string
+		baseline, candidate, margin, markdown, charts string
 		alpha                                 float64
 	)
 	cmd := &cobra.Command{
@@ -52,6 +54,11 @@ OUT/<scenario>/result.json, or is a scenario's own folder.`,
 					return fmt.Errorf("gate: %w", err)
 				}
 			}
+			if charts != "" {
+				if err := writeCharts(charts, baseline, candidate); err != nil {
+					return fmt.Errorf("gate: --charts: %w", err)
+				}
+			}
 			switch rep.Verdict {
 			case gate.Regression:
 				return errors.New(rep.Summary()) // exitGate
@@ -68,7 +75,31 @@ OUT/<scenario>/result.json, or is a scenario's own folder.`,
 	f.StringVar(&margin, "max-regression", "10%", "largest change for the worse that passes even when significant (10% or 0.1)")
 	f.Float64Var(&alpha, "alpha", gate.DefaultAlpha, "false-alarm rate of the whole gate")
 	f.StringVar(&markdown, "markdown", "", "also write the table as Markdown to this file (for a PR comment or job summary)")
+	f.StringVar(&charts, "charts", "", "also draw, per scenario in both, DIR/<scenario>/compare.png and compare.md of the runs' medians")
 	return cmd
+}
+
+// writeCharts draws candidate against baseline for each scenario both have,
+// from the median of each side's runs.
+func writeCharts(dir, baseline, candidate string) error {
+	base, err := gate.LoadRuns(baseline)
+	if err != nil {
+		return err
+	}
+	cand, err := gate.LoadRuns(candidate)
+	if err != nil {
+		return err
+	}
+	for _, name := range cand.Names() {
+		b, c := gate.Median(base.Scenarios[name]), gate.Median(cand.Scenarios[name])
+		if b == nil || c == nil {
+			continue // not on both sides, or no valid run: the table says so
+		}
+		if err := report.WriteComparison(filepath.Join(dir, name), b, c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // parseFraction reads 10% or 0.1 as 0.1; it must be positive.

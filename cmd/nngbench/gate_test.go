@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -151,5 +152,28 @@ func TestBenchFormat(t *testing.T) {
 	}
 	if got := run([]string{"bench-format", filepath.Join(b, "nope")}); got != exitUsage {
 		t.Errorf("missing folder: exit %d, want %d", got, exitUsage)
+	}
+}
+
+// --charts draws each side's median beside the other's.
+func TestGateCharts(t *testing.T) {
+	t.Parallel()
+	b, c, charts := t.TempDir(), t.TempDir(), t.TempDir()
+	writeRuns(t, b, 5, 1, 0)
+	writeRuns(t, c, 5, 2, 2000)
+	cmd := gateCmd()
+	cmd.SetOut(io.Discard)
+	cmd.SetArgs([]string{"--baseline", b, "--candidate", c, "--charts", charts})
+	_ = cmd.Execute() // a regression: the charts are drawn all the same
+	md, err := os.ReadFile(filepath.Join(charts, "smoke", "compare.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(charts, "smoke", "compare.png")); err != nil {
+		t.Fatal(err)
+	}
+	// The candidate's runs are 2 ms slower: its median p50 shows it.
+	if !strings.Contains(string(md), "| reqrep | p50 (ms) |") {
+		t.Errorf("compare.md lacks the p50 row:\n%s", md)
 	}
 }
