@@ -17,7 +17,7 @@ import (
 func gateCmd() *cobra.Command {
 	var (
 		baseline, candidate, margin, markdown, charts string
-		alpha                                 float64
+		alpha                                         float64
 	)
 	cmd := &cobra.Command{
 		Use:   "gate --baseline DIR --candidate DIR",
