@@ -25,12 +25,12 @@ type Cluster struct {
 	cmds   *reqrep.Client // the harness's own client, through the command proxies
 
 	mu       sync.Mutex
-	workers  map[string]*Process   // worker processes
-	inproc   map[string]*inprocWorker // workers run as goroutines (inproc)
-	commands map[string]string        // where the harness reaches each worker's command socket
-	names    []string                 // worker-1..worker-N
-	proxies map[string]*toxiclient.Proxy // by proxyName
-	order   []string                     // proxy names in creation order
+	workers  map[string]*Process          // worker processes
+	inproc   map[string]*inprocWorker     // workers run as goroutines (inproc)
+	commands map[string]string            // where the harness reaches each worker's command socket
+	names    []string                     // worker-1..worker-N
+	proxies  map[string]*toxiclient.Proxy // by proxyName
+	order    []string                     // proxy names in creation order
 
 	closeOnce sync.Once
 	closeErr  error
