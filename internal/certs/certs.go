@@ -13,6 +13,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/big"
 	"net"
@@ -162,4 +163,14 @@ func serialNumber() (*big.Int, error) {
 		return nil, fmt.Errorf("certs: serial number: %w", err)
 	}
 	return n.Add(n, big.NewInt(1)), nil // never 0
+}
+
+// PoolFromPEM is a pool of the certificates in pemCerts (a CA as PEM
+// encodes it); an error if there is none.
+func PoolFromPEM(pemCerts []byte) (*x509.CertPool, error) {
+	p := x509.NewCertPool()
+	if !p.AppendCertsFromPEM(pemCerts) {
+		return nil, errors.New("certs: no PEM certificate")
+	}
+	return p, nil
 }
