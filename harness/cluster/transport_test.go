@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/nngbench/nngbench/harness/cluster"
+	"github.com/nngbench/nngbench/harness/fault"
+	"github.com/nngbench/nngbench/harness/scenario"
 	"github.com/nngbench/nngbench/impl/api"
 	"github.com/nngbench/nngbench/impl/config"
 	"github.com/nngbench/nngbench/impl/metrics"
@@ -146,8 +149,22 @@ func testIPCRestart(t *testing.T, c *cluster.Cluster) {
 }
 
 // With inproc the workers are goroutines: no process, no ready file, but
-// a log and a config like the others.
+// a log and a config like the others; faults that need a process or a
+// proxy (which scenario files refuse for inproc) fail cleanly.
 func testInprocHasNoProcess(t *testing.T, c *cluster.Cluster) {
+	target, reg := fault.ClusterTarget(c), fault.NewRegistry()
+	for _, tc := range []struct {
+		f    scenario.Fault
+		want error
+	}{
+		{scenario.Fault{Kind: scenario.FaultKill, Targets: []string{"worker-1"}}, fault.ErrNoTarget},
+		{scenario.Fault{Kind: scenario.FaultLatency, Targets: []string{"worker-1"}, Link: scenario.LinkCommands,
+			Direction: scenario.DirectionBoth, Toxicity: 1, Latency: time.Millisecond}, fault.ErrNoProxy},
+	} {
+		if undo, err := reg.Inject(t.Context(), tc.f, target); !errors.Is(err, tc.want) || undo != nil {
+			t.Errorf("%s: %v, want %v", tc.f.Kind, err, tc.want)
+		}
+	}
 	for _, w := range c.Workers() {
 		if _, err := os.Stat(filepath.Join(c.Dir(), w+".ready")); !os.IsNotExist(err) {
 			t.Errorf("%s.ready: %v, want none", w, err)

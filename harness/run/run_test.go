@@ -337,18 +337,3 @@ func TestClusterFailureIsWritten(t *testing.T) {
 		t.Errorf("report: %v", err)
 	}
 }
-
-// Raw workloads run over tcp whatever the scenario says: a run that asked
-// for another transport did not measure it, and says so.
-func TestRawTransportOtherThanTCPIsInvalid(t *testing.T) {
-	t.Parallel()
-	s := parse(t, "name: ipc\ntransport: ipc\nduration: 200ms\nworkloads: [{name: p, pattern: pushpull, mode: raw, rate: 50/s}]\n")
-	r, err := run.Run(t.Context(), s, run.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	if r.Valid || !containsAny(r.Invalid, "transport ipc") || !r.Workloads[0].Valid {
-		t.Errorf("valid %v, invalid %q, workload valid %v: want the run invalid for its transport only",
-			r.Valid, r.Invalid, r.Workloads[0].Valid)
-	}
-}
