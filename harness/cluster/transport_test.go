@@ -242,3 +242,30 @@ func testForeignCertificates(t *testing.T, c *cluster.Cluster) {
 		}
 	})
 }
+
+// The control plane as a process works over every transport that has
+// processes: the workers register with it, and the harness reads it
+// through its admin socket (with the harness's certificate, for tls+tcp).
+func TestSeparateControlPlaneTransports(t *testing.T) {
+	for _, tr := range []string{cluster.TLSTCP, cluster.IPC} {
+		t.Run(tr, func(t *testing.T) {
+			c, err := cluster.Start(t.Context(), cluster.Options{Workers: 1, Transport: tr, Timing: fastTiming(),
+				Dir: t.TempDir(), Bin: binDir, ControlPlane: cluster.Separate})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pid := c.Worker("worker-1").Pid()
+			nodes, err := c.Nodes(t.Context())
+			if err != nil || len(nodes) != 1 || nodes[0].Status != api.StatusOnline || nodes[0].Address != c.CommandAddress("worker-1") {
+				t.Errorf("nodes %+v, %v: want worker-1 online at %s", nodes, err, c.CommandAddress("worker-1"))
+			}
+			if _, err := c.Config(t.Context()); err != nil {
+				t.Error(err)
+			}
+			if err := c.Close(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			assertGone(t, []int{pid})
+		})
+	}
+}
