@@ -137,12 +137,27 @@ func (n *network) clientOptions() transport.Options {
 	return o
 }
 
-// close removes what only the network needed: a temporary socket folder.
+// close removes what only the running cluster needed: a temporary socket
+// folder, and the private keys (the certificates stay, for the record; the
+// CA's key was never written, so nothing can be signed with it again).
 func (n *network) close() error {
-	if n == nil || !n.tempDir {
+	if n == nil {
 		return nil
 	}
-	if err := os.RemoveAll(n.sockDir); err != nil && !errors.Is(err, os.ErrNotExist) {
+	var errs []error
+	if n.tempDir {
+		errs = append(errs, os.RemoveAll(n.sockDir))
+	}
+	if n.tlsDir != "" {
+		keys, err := filepath.Glob(filepath.Join(n.tlsDir, "*.key"))
+		errs = append(errs, err)
+		for _, k := range keys {
+			if err := os.Remove(k); !errors.Is(err, os.ErrNotExist) {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("cluster: %w", err)
 	}
 	return nil

@@ -57,6 +57,9 @@ func TestTransports(t *testing.T) {
 					t.Errorf("Close: %v", err)
 				}
 				assertGone(t, pids)
+				if keys, _ := filepath.Glob(filepath.Join(c.Dir(), "tls", "*.key")); len(keys) != 0 {
+					t.Errorf("private keys left after Close: %v", keys)
+				}
 			})
 			if got, want := len(c.Proxies()), 2*tc.proxies; got != want || c.Transport() != tc.transport {
 				t.Errorf("transport %s, %d proxies; want %s, %d", c.Transport(), got, tc.transport, want)
@@ -187,6 +190,9 @@ func testForeignCertificates(t *testing.T, c *cluster.Cluster) {
 		t.Fatal(err)
 	}
 	caFile := filepath.Join(c.Dir(), "tls", "ca.crt")
+	if keys, _ := filepath.Glob(filepath.Join(c.Dir(), "tls", "*.key")); len(keys) != 1+len(c.Workers()) {
+		t.Errorf("keys %v: want the control plane's and each worker's while the cluster runs", keys)
+	}
 	t.Run("worker refused", func(t *testing.T) {
 		files, err := foreign.WriteFiles(t.TempDir(), "intruder")
 		if err != nil {
