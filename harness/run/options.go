@@ -130,3 +130,9 @@ func NeedsCluster(s *scenario.Scenario) bool {
 	}
 	return false
 }
+
+// NeedsBin says whether s needs the worker program: for a cluster, unless
+// its transport is inproc, whose workers run in this process.
+func NeedsBin(s *scenario.Scenario) bool {
+	return NeedsCluster(s) && s.Transport != scenario.TransportInproc
+}

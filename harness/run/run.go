@@ -46,7 +46,7 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*result.Result, 
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
-	if NeedsCluster(s) && o.Bin == "" && s.Transport != scenario.TransportInproc { // inproc starts no program
+	if NeedsBin(s) && o.Bin == "" {
 		bin, err := FindBin(ctx)
 		if err != nil {
 			return nil, err

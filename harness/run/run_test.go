@@ -305,8 +305,16 @@ func TestNeedsCluster(t *testing.T) {
 			"faults: [{at: 0s, for: 500ms, kind: pause, target: worker-2}]\n", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := run.NeedsCluster(parse(t, tc.yaml)); got != tc.want {
+			s := parse(t, tc.yaml)
+			if got := run.NeedsCluster(s); got != tc.want {
 				t.Errorf("NeedsCluster = %v, want %v", got, tc.want)
+			}
+			if got := run.NeedsBin(s); got != tc.want {
+				t.Errorf("NeedsBin = %v, want %v", got, tc.want)
+			}
+			s.Transport = scenario.TransportInproc // its workers are goroutines
+			if run.NeedsBin(s) {
+				t.Error("NeedsBin with transport inproc")
 			}
 		})
 	}
