@@ -22,7 +22,7 @@ type Cluster struct {
 	toxi   *Toxiproxy         // nil with an external server, or without proxies
 	client *toxiclient.Client // nil without proxies
 	cp     cpHandle
-	cmds   *reqrep.Client // the harness's own client, through the command proxies
+	cmds   *reqrep.Client // the harness's own client of the workers' CommandAddress
 
 	mu       sync.Mutex
 	workers  map[string]*Process          // worker processes

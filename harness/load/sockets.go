@@ -157,9 +157,9 @@ func (w *wiring) reports() []procReport {
 }
 
 // connect opens the hub on a fresh address of spec.Transport (127.0.0.1:0 for tcp and tls+tcp)
-// and connects spec.Peers peers to it (through Via, if set), in this process or as processes, and waits, bounded by ctx and DefaultConnect, until
-// every pipe is attached, so no message is sent to a peer that is not there yet. On error,
-// everything it started is released.
+// and connects spec.Peers peers to it (through Via, if set), in this process or as processes,
+// and waits, bounded by ctx and DefaultConnect, until every pipe is attached, so no message is
+// sent to a peer that is not there yet. On error, everything it started is released.
 func connect(ctx context.Context, k kind, spec Spec) (*wiring, error) {
 	n := spec.Peers
 	w := newWiring(n)
