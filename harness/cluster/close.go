@@ -9,7 +9,8 @@ import (
 )
 
 // Close stops every worker (SIGTERM to its process group, SIGKILL after
-// Options.StopGrace or when ctx ends), removes every proxy with its toxics,
+// Options.StopGrace or when ctx ends; an inproc worker is closed and its
+// goroutines waited for), removes every proxy with its toxics,
 // stops the control plane and the embedded toxiproxy, and returns once
 // every process is reaped. It is idempotent: later calls return the first
 // call's error.
@@ -37,22 +38,27 @@ func (c *Cluster) teardown(ctx context.Context) error {
 	if c.toxi != nil {
 		errs = append(errs, c.toxi.Close(ctx))
 	}
+	errs = append(errs, c.net.close())
 	closeIdleHTTP()
 	return errors.Join(errs...)
 }
 
-// stopWorkers terminates every worker at once and waits for all.
+// stopWorkers stops every worker at once, process or goroutines, and
+// waits for all.
 func (c *Cluster) stopWorkers(ctx context.Context) error {
 	c.mu.Lock()
-	procs := make([]*Process, 0, len(c.workers))
+	stops := make([]func() error, 0, len(c.workers)+len(c.inproc))
 	for _, p := range c.workers {
-		procs = append(procs, p)
+		stops = append(stops, func() error { return p.terminate(ctx) })
+	}
+	for _, iw := range c.inproc {
+		stops = append(stops, iw.close)
 	}
 	c.mu.Unlock()
-	errs := make([]error, len(procs))
+	errs := make([]error, len(stops))
 	var wg sync.WaitGroup
-	for i, p := range procs {
-		wg.Go(func() { errs[i] = p.terminate(ctx) })
+	for i, stop := range stops {
+		wg.Go(func() { errs[i] = stop() })
 	}
 	wg.Wait()
 	return errors.Join(errs...)

@@ -12,21 +12,25 @@ import (
 	"github.com/nngbench/nngbench/impl/controlplane"
 	"github.com/nngbench/nngbench/impl/reqrep"
 	"github.com/nngbench/nngbench/impl/retry"
+	"github.com/nngbench/nngbench/impl/transport"
 )
 
 // Cluster is a running cluster. Its methods are safe for concurrent use.
 type Cluster struct {
 	opts   Options
-	toxi   *Toxiproxy // nil with an external server
-	client *toxiclient.Client
+	net    *network
+	toxi   *Toxiproxy         // nil with an external server, or without proxies
+	client *toxiclient.Client // nil without proxies
 	cp     cpHandle
-	cmds   *reqrep.Client // the harness's own client, through the command proxies
+	cmds   *reqrep.Client // the harness's own client of the workers' CommandAddress
 
-	mu      sync.Mutex
-	workers map[string]*Process
-	names   []string                     // worker-1..worker-N
-	proxies map[string]*toxiclient.Proxy // by proxyName
-	order   []string                     // proxy names in creation order
+	mu       sync.Mutex
+	workers  map[string]*Process          // worker processes
+	inproc   map[string]*inprocWorker     // workers run as goroutines (inproc)
+	commands map[string]string            // where the harness reaches each worker's command socket
+	names    []string                     // worker-1..worker-N
+	proxies  map[string]*toxiclient.Proxy // by proxyName
+	order    []string                     // proxy names in creation order
 
 	closeOnce sync.Once
 	closeErr  error
@@ -34,8 +38,9 @@ type Cluster struct {
 	watched   chan struct{} // closed when the ctx watcher has returned
 }
 
-// Start brings up toxiproxy, the control plane and opts.Workers workers,
-// and returns once every worker is online through its proxies. On error
+// Start brings up toxiproxy (for tcp and tls+tcp), the control plane and
+// opts.Workers workers, and returns once every worker is online (through
+// its proxies, where there are proxies). On error
 // everything started is stopped again. Cancelling ctx later closes the
 // cluster (as Close does), so that a harness interrupted with Ctrl-C
 // leaves nothing behind; Close must still be called to wait for that.
@@ -48,7 +53,8 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		return nil, fmt.Errorf("cluster: dir: %w", err)
 	}
 	c := &Cluster{
-		opts: opts, workers: map[string]*Process{}, proxies: map[string]*toxiclient.Proxy{},
+		opts: opts, workers: map[string]*Process{}, inproc: map[string]*inprocWorker{},
+		commands: map[string]string{}, proxies: map[string]*toxiclient.Proxy{},
 		closed: make(chan struct{}), watched: make(chan struct{}),
 	}
 	if err := c.boot(ctx); err != nil {
@@ -70,26 +76,23 @@ func (c *Cluster) watch(ctx context.Context) {
 }
 
 func (c *Cluster) boot(ctx context.Context) error {
-	url := c.opts.ToxiproxyURL
-	if url == "" {
-		t, err := NewToxiproxy()
-		if err != nil {
-			return err
-		}
-		c.toxi, url = t, t.URL()
-	}
 	var err error
-	if c.client, err = newToxiClient(url); err != nil {
+	if c.net, err = newNetwork(c.opts); err != nil {
 		return err
 	}
-	if c.cmds, err = reqrep.NewClient(reqrep.ClientConfig{Name: "harness",
+	if c.net.proxied() {
+		if err := c.startToxiproxy(); err != nil {
+			return err
+		}
+	}
+	if c.cmds, err = reqrep.NewClient(reqrep.ClientConfig{Name: "harness", Transport: c.net.clientOptions(),
 		Retry: retry.Policy{MaxRetries: retry.Disabled}}); err != nil {
 		return fmt.Errorf("cluster: client: %w", err)
 	}
 	if c.opts.ControlPlane == Separate {
-		c.cp, err = startProcessCP(ctx, c.opts)
+		c.cp, err = startProcessCP(ctx, c.opts, c.net)
 	} else {
-		c.cp, err = startEmbeddedCP(ctx, c.opts)
+		c.cp, err = startEmbeddedCP(ctx, c.opts, c.net)
 	}
 	if err != nil {
 		c.cp = nil
@@ -103,7 +106,25 @@ func (c *Cluster) boot(ctx context.Context) error {
 	return c.waitOnline(ctx)
 }
 
-// Worker returns worker name ("worker-N"), or nil.
+// startToxiproxy starts the embedded toxiproxy, or connects to the
+// external one.
+func (c *Cluster) startToxiproxy() error {
+	url := c.opts.ToxiproxyURL
+	if url == "" {
+		t, err := NewToxiproxy()
+		if err != nil {
+			return err
+		}
+		c.toxi, url = t, t.URL()
+	}
+	var err error
+	c.client, err = newToxiClient(url)
+	return err
+}
+
+// Worker returns the process of worker name ("worker-N"); nil for an
+// unknown worker, and for every worker with transport inproc, whose
+// workers are goroutines of this process and have no process to signal.
 func (c *Cluster) Worker(name string) *Process {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -117,7 +138,8 @@ func (c *Cluster) Workers() []string {
 	return slices.Clone(c.names)
 }
 
-// Proxy returns the proxy of worker's link (one of api.Links), or nil.
+// Proxy returns the proxy of worker's link (one of api.Links), or nil
+// (always nil with ipc and inproc, which have no proxies).
 func (c *Cluster) Proxy(worker, link string) *toxiclient.Proxy {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -135,7 +157,8 @@ func (c *Cluster) Proxies() []*toxiclient.Proxy {
 	return out
 }
 
-// Toxiproxy returns the client of the toxiproxy server in use.
+// Toxiproxy returns the client of the toxiproxy server in use, or nil
+// when the transport has no proxies.
 func (c *Cluster) Toxiproxy() *toxiclient.Client { return c.client }
 
 // ControlPlane returns the embedded control plane, or nil in Separate mode.
@@ -149,6 +172,27 @@ func (c *Cluster) ControlPlane() *controlplane.ControlPlane {
 // Addresses returns the control plane's bound addresses by role ("bind",
 // "pub", "tasks", "results", "admin", "metrics"), as in api.Ready.
 func (c *Cluster) Addresses() map[string]string { return c.cp.addresses() }
+
+// Transport is the scheme of every link: tcp, tls+tcp, ipc or inproc.
+func (c *Cluster) Transport() string { return c.opts.Transport }
+
+// CommandAddress is where the harness reaches worker's command socket:
+// through its commands proxy (tcp, tls+tcp), so that the proxy's faults
+// apply, as they do to the control plane's commands; the socket itself
+// with ipc and inproc. "" for an unknown worker. Dial it with
+// ClientTransport's options.
+func (c *Cluster) CommandAddress(worker string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.commands[worker]
+}
+
+// ClientTransport returns the options a client of the cluster's sockets
+// needs (give them to reqrep.ClientConfig.Transport): with tls+tcp, the
+// harness's certificate, signed by the cluster's CA, and that CA to verify
+// the servers with (each call returns its own copy); the zero Options
+// otherwise.
+func (c *Cluster) ClientTransport() transport.Options { return c.net.clientOptions() }
 
 // Dir is where configs, logs, ready files and journals are.
 func (c *Cluster) Dir() string { return c.opts.Dir }

@@ -8,16 +8,20 @@ import (
 
 	"github.com/nngbench/nngbench/impl/config"
 	"github.com/nngbench/nngbench/impl/controlplane"
+	"github.com/nngbench/nngbench/impl/tlsconf"
 	"github.com/nngbench/nngbench/impl/worker"
 )
 
 // controlPlaneConfig is the control plane's config: every address on
-// loopback port 0, impl's defaults overridden by Timing.
-func controlPlaneConfig(o Options) controlplane.Config {
+// loopback port 0 (or a socket of the cluster's own for ipc and inproc),
+// with tls, impl's defaults overridden by Timing.
+func controlPlaneConfig(o Options, n *network, tls tlsconf.Config) controlplane.Config {
 	cfg := controlplane.Default()
-	any0 := "tcp://127.0.0.1:0"
 	m := &cfg.Messaging
-	m.BindAddress, m.PubAddress, m.TaskAddress, m.ResultAddress, m.AdminAddress = any0, any0, any0, any0, any0
+	m.BindAddress, m.PubAddress = n.listenAddress("cp.bind"), n.listenAddress("cp.pub")
+	m.TaskAddress, m.ResultAddress = n.listenAddress("cp.tasks"), n.listenAddress("cp.results")
+	m.AdminAddress = n.listenAddress("cp.admin")
+	m.TLS = tls
 	cfg.MetricsAddress = "127.0.0.1:0"
 	t := o.Timing
 	setSeconds(&m.HeartbeatInterval, t.HeartbeatInterval)
@@ -30,18 +34,19 @@ func controlPlaneConfig(o Options) controlplane.Config {
 	return cfg
 }
 
-// workerLinks are the addresses a worker is given: the proxies' listen
-// addresses, as tcp:// URLs.
+// workerLinks are the addresses a worker is given: its proxies' listen
+// addresses where links are proxied, the sockets themselves otherwise.
 type workerLinks struct {
 	bind, advertise, controlPlane, sub, tasks, results string
 }
 
-// workerConfig is worker-N's config; its links all go through proxies.
-func workerConfig(o Options, name string, l workerLinks) worker.Config {
+// workerConfig is worker-N's config, with its links and tls.
+func workerConfig(o Options, name string, l workerLinks, tls tlsconf.Config) worker.Config {
 	cfg := worker.DefaultConfig()
 	cfg.NodeID = name
 	m := &cfg.Messaging
 	m.BindAddress, m.AdvertiseAddress = l.bind, l.advertise
+	m.TLS = tls
 	m.ControlPlaneAddress, m.SubAddress, m.TaskAddress, m.ResultAddress = l.controlPlane, l.sub, l.tasks, l.results
 	m.ReconnectInterval = config.Seconds(o.ReconnectInterval)
 	setSeconds(&m.HeartbeatInterval, o.Timing.HeartbeatInterval)

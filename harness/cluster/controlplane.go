@@ -27,8 +27,21 @@ type cpHandle interface {
 
 type embeddedCP struct{ cp *controlplane.ControlPlane }
 
-func startEmbeddedCP(ctx context.Context, o Options) (*embeddedCP, error) {
-	cp, err := controlplane.New(controlPlaneConfig(o), controlplane.Options{Logger: o.Logger, OnEvent: o.OnEvent})
+// cpConfig is the control plane's config, its certificate written first.
+func cpConfig(o Options, n *network) (controlplane.Config, error) {
+	tls, err := n.tlsFor("controlplane")
+	if err != nil {
+		return controlplane.Config{}, err
+	}
+	return controlPlaneConfig(o, n, tls), nil
+}
+
+func startEmbeddedCP(ctx context.Context, o Options, n *network) (*embeddedCP, error) {
+	cfg, err := cpConfig(o, n)
+	if err != nil {
+		return nil, err
+	}
+	cp, err := controlplane.New(cfg, controlplane.Options{Logger: o.Logger, OnEvent: o.OnEvent})
 	if err != nil {
 		return nil, fmt.Errorf("cluster: %w", err)
 	}
@@ -52,8 +65,12 @@ type processCP struct {
 	admin *reqrep.Client
 }
 
-func startProcessCP(ctx context.Context, o Options) (*processCP, error) {
-	path, err := writeConfig(o.Dir, "controlplane.json", controlPlaneConfig(o))
+func startProcessCP(ctx context.Context, o Options, n *network) (*processCP, error) {
+	cfg, err := cpConfig(o, n)
+	if err != nil {
+		return nil, err
+	}
+	path, err := writeConfig(o.Dir, "controlplane.json", cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +80,8 @@ func startProcessCP(ctx context.Context, o Options) (*processCP, error) {
 		return nil, err
 	}
 	c := &processCP{proc: p}
-	cli, err := reqrep.NewClient(reqrep.ClientConfig{Name: "harness", Retry: retry.Policy{MaxRetries: retry.Disabled}})
+	cli, err := reqrep.NewClient(reqrep.ClientConfig{Name: "harness", Transport: n.clientOptions(),
+		Retry: retry.Policy{MaxRetries: retry.Disabled}})
 	if err == nil {
 		c.admin = cli
 		err = cli.AddPeer("admin", p.Ready().Addresses["admin"])

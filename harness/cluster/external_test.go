@@ -96,7 +96,9 @@ func TestOptionsInvalid(t *testing.T) {
 		want error
 	}{
 		{"no workers", cluster.Options{Dir: t.TempDir(), Bin: binDir}, cluster.ErrInvalidOptions},
-		{"ipc later", cluster.Options{Workers: 1, Transport: "ipc", Dir: t.TempDir(), Bin: binDir}, cluster.ErrUnsupported},
+		{"inproc with the control plane apart", cluster.Options{Workers: 1, Transport: cluster.Inproc,
+			ControlPlane: cluster.Separate, Dir: t.TempDir(), Bin: binDir}, cluster.ErrInvalidOptions},
+		{"ipc without binaries", cluster.Options{Workers: 1, Transport: cluster.IPC, Dir: t.TempDir()}, cluster.ErrInvalidOptions},
 		{"unknown transport", cluster.Options{Workers: 1, Transport: "udp", Dir: t.TempDir(), Bin: binDir}, cluster.ErrInvalidOptions},
 		{"no dir", cluster.Options{Workers: 1, Bin: binDir}, cluster.ErrInvalidOptions},
 		{"no binaries", cluster.Options{Workers: 1, Dir: t.TempDir(), Bin: t.TempDir()}, cluster.ErrInvalidOptions},

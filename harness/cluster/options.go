@@ -15,7 +15,6 @@ import (
 // Errors of this package; returned errors wrap them.
 var (
 	ErrInvalidOptions = errors.New("cluster: invalid options")
-	ErrUnsupported    = errors.New("cluster: not supported yet")
 	ErrNotReady       = errors.New("cluster: not ready")
 	ErrClosed         = errors.New("cluster: closed")
 	ErrNoSuchWorker   = errors.New("cluster: no such worker")
@@ -42,16 +41,33 @@ func (m Mode) String() string {
 	return fmt.Sprintf("mode(%d)", int(m))
 }
 
+// The transports, as scenario files name them.
+const (
+	TCP    = "tcp"
+	TLSTCP = "tls+tcp"
+	IPC    = "ipc"
+	Inproc = "inproc"
+)
+
 // Timing overrides impl's defaults; a zero field keeps the default.
 type Timing = scenario.Cluster
 
 // Options configure Start.
 type Options struct {
-	// Workers is how many worker processes to start (worker-1..worker-N);
-	// at least 1.
+	// Workers is how many workers to start (worker-1..worker-N); at least 1.
 	Workers int
-	// Transport is the scheme of every link; only "tcp" for now, which is
-	// also the default ("").
+	// Transport is the scheme of every link, default "tcp":
+	//   - "tcp": every link through its own toxiproxy proxy;
+	//   - "tls+tcp": the same, with mutual TLS end to end (toxiproxy forwards
+	//     the encrypted bytes): the cluster makes a throwaway CA and a
+	//     certificate per program under Dir/tls, and every listener and
+	//     dialer, the harness's own clients included, verifies its peer;
+	//   - "ipc": Unix sockets (under Dir/ipc, or a short temporary folder
+	//     when that path is too long for a socket address), no proxies;
+	//   - "inproc": the workers run as goroutines of this process
+	//     (impl/worker) and every link is in memory: no proxies, no
+	//     processes (Worker returns nil), the control plane embedded.
+	// Without proxies, ToxiproxyURL is ignored and no toxiproxy is started.
 	Transport string
 	// Timing overrides the control plane's and workers' timing.
 	Timing Timing
@@ -62,7 +78,8 @@ type Options struct {
 	// Dir holds generated configs, logs, ready files and journals;
 	// required, created if missing.
 	Dir string
-	// Bin is the folder with the controlplane and worker binaries; required.
+	// Bin is the folder with the controlplane and worker binaries; required
+	// unless Transport is "inproc".
 	Bin string
 	// ToxiproxyURL is an external toxiproxy server ("http://host:port");
 	// "" starts one in this process.
@@ -85,7 +102,7 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.Transport == "" {
-		o.Transport = "tcp"
+		o.Transport = TCP
 	}
 	if o.ReconnectInterval == 0 {
 		o.ReconnectInterval = 200 * time.Millisecond
@@ -112,18 +129,22 @@ func (o Options) validate() error {
 		bad("workers: must be >= 1, got %d", o.Workers)
 	}
 	switch o.Transport {
-	case "tcp":
-	case "ipc", "inproc", "tls+tcp":
-		errs = append(errs, fmt.Errorf("%w: transport %q (only tcp for now)", ErrUnsupported, o.Transport))
+	case TCP, TLSTCP, IPC:
+	case Inproc:
+		if o.ControlPlane != Embedded {
+			bad("control_plane: transport inproc runs the whole cluster in this process: it must be embedded")
+		}
 	default:
-		bad("transport: unknown %q", o.Transport)
+		bad("transport: unknown %q (want %s, %s, %s or %s)", o.Transport, TCP, TLSTCP, IPC, Inproc)
 	}
 	if o.Dir == "" {
 		bad("dir: required")
 	}
-	if o.Bin == "" {
+	switch {
+	case o.Transport == Inproc: // no program is started
+	case o.Bin == "":
 		bad("bin: required")
-	} else {
+	default:
 		errs = append(errs, checkBinaries(o.Bin, o.ControlPlane)...)
 	}
 	if o.ControlPlane != Embedded && o.ControlPlane != Separate {

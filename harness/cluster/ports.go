@@ -21,12 +21,3 @@ func freePort() (string, error) {
 	}
 	return addr, nil
 }
-
-// hostPort strips the scheme of a tcp:// address.
-func hostPort(addr string) (string, error) {
-	const scheme = "tcp://"
-	if len(addr) <= len(scheme) || addr[:len(scheme)] != scheme {
-		return "", fmt.Errorf("cluster: want a tcp:// address, got %q", addr)
-	}
-	return addr[len(scheme):], nil
-}

@@ -17,11 +17,11 @@ var streamSockets = map[string]string{
 }
 
 // waitOnline waits, up to Options.ReadyTimeout, until every worker is
-// online at its commands proxy's address (its registration came through
-// its heartbeats proxy, which heartbeats take too), its stream links are
-// connected (the control plane counts N connections on each stream socket,
-// which workers reach only through proxies) and a /health call through its
-// commands proxy answers.
+// online at its CommandAddress (with proxies: its registration came
+// through its heartbeats proxy, which heartbeats take too), its stream
+// links are connected (the control plane counts N connections on each
+// stream socket, which workers reach only through their links) and a
+// /health call to its CommandAddress answers.
 func (c *Cluster) waitOnline(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.ReadyTimeout)
 	defer cancel()
@@ -68,7 +68,7 @@ func (c *Cluster) missing(ctx context.Context, healthy map[string]bool) []string
 }
 
 func (c *Cluster) missingWorker(ctx context.Context, w string, n api.Node, healthy map[string]bool) []string {
-	advertise := "tcp://" + c.Proxy(w, "commands").Listen
+	advertise := c.CommandAddress(w)
 	switch {
 	case n.Status != api.StatusOnline:
 		return []string{w + ": not online"}

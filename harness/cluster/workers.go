@@ -15,51 +15,81 @@ var cpLinks = []struct{ link, role string }{
 	{"heartbeats", "bind"}, {"broadcasts", "pub"}, {"tasks", "tasks"}, {"results", "results"},
 }
 
-// startWorker creates the worker's five proxies, writes its config and
-// starts it.
+// startWorker gives the worker its links (its five proxies, where links
+// are proxied), writes its config and starts it: as a process, or with
+// inproc as goroutines of this process.
 func (c *Cluster) startWorker(ctx context.Context, name string) error {
-	addrs := c.cp.addresses()
-	via := map[string]string{}
-	for _, l := range cpLinks {
-		up, err := hostPort(addrs[l.role])
-		if err != nil {
-			return err
-		}
-		p, err := c.addProxy(name, l.link, up)
-		if err != nil {
-			return err
-		}
-		via[l.link] = "tcp://" + p.Listen
-	}
-	bind, err := freePort()
+	links, err := c.workerLinks(name)
 	if err != nil {
 		return err
 	}
-	cmd, err := c.addProxy(name, "commands", bind)
+	tls, err := c.net.tlsFor(name)
 	if err != nil {
 		return err
 	}
-	links := workerLinks{
-		bind: "tcp://" + bind, advertise: "tcp://" + cmd.Listen, controlPlane: via["heartbeats"],
-		sub: via["broadcasts"], tasks: via["tasks"], results: via["results"],
-	}
-	path, err := writeConfig(c.opts.Dir, name+".json", workerConfig(c.opts, name, links))
+	cfg := workerConfig(c.opts, name, links, tls)
+	path, err := writeConfig(c.opts.Dir, name+".json", cfg)
 	if err != nil {
 		return err
 	}
-	p := newProcess(name, filepath.Join(c.opts.Bin, "worker"), path,
-		filepath.Join(c.opts.Dir, name+".log"), filepath.Join(c.opts.Dir, name+".ready"), c.opts)
 	c.mu.Lock()
-	c.workers[name] = p
 	c.names = append(c.names, name)
+	c.commands[name] = links.advertise
 	c.mu.Unlock()
-	if err := p.start(ctx); err != nil {
+	if c.opts.Transport == Inproc {
+		err = c.startInproc(ctx, name, cfg)
+	} else {
+		p := newProcess(name, filepath.Join(c.opts.Bin, "worker"), path,
+			filepath.Join(c.opts.Dir, name+".log"), filepath.Join(c.opts.Dir, name+".ready"), c.opts)
+		c.mu.Lock()
+		c.workers[name] = p
+		c.mu.Unlock()
+		err = p.start(ctx)
+	}
+	if err != nil {
 		return err
 	}
 	if err := c.cmds.AddPeer(name, links.advertise); err != nil {
 		return fmt.Errorf("cluster: %s: %w", name, err)
 	}
 	return nil
+}
+
+// workerLinks are the addresses of the worker's links: the listen
+// addresses of five new proxies (commands in front of the worker's own
+// socket, the others in front of the control plane's), or without
+// proxies the sockets themselves.
+func (c *Cluster) workerLinks(name string) (workerLinks, error) {
+	addrs := c.cp.addresses()
+	if !c.net.proxied() {
+		bind := c.net.listenAddress(name + ".cmd")
+		return workerLinks{bind: bind, advertise: bind, controlPlane: addrs["bind"], sub: addrs["pub"],
+			tasks: addrs["tasks"], results: addrs["results"]}, nil
+	}
+	via := map[string]string{}
+	for _, l := range cpLinks {
+		up, err := c.net.hostPort(addrs[l.role])
+		if err != nil {
+			return workerLinks{}, err
+		}
+		p, err := c.addProxy(name, l.link, up)
+		if err != nil {
+			return workerLinks{}, err
+		}
+		via[l.link] = c.net.url(p.Listen)
+	}
+	bind, err := freePort()
+	if err != nil {
+		return workerLinks{}, err
+	}
+	cmd, err := c.addProxy(name, "commands", bind)
+	if err != nil {
+		return workerLinks{}, err
+	}
+	return workerLinks{
+		bind: c.net.url(bind), advertise: c.net.url(cmd.Listen), controlPlane: via["heartbeats"],
+		sub: via["broadcasts"], tasks: via["tasks"], results: via["results"],
+	}, nil
 }
 
 // addProxy creates worker/link on a free loopback port in front of upstream.
@@ -76,8 +106,9 @@ func (c *Cluster) addProxy(worker, link, upstream string) (*toxiclient.Proxy, er
 	return p, nil
 }
 
-// Health asks worker for its /health through its commands proxy, with the
-// harness's own client (no retries), so the proxy's toxics apply.
+// Health asks worker for its /health at its CommandAddress (through its
+// commands proxy, where there is one, so the proxy's toxics apply), with
+// the harness's own client (no retries).
 func (c *Cluster) Health(ctx context.Context, worker string) (api.WorkerHealth, error) {
 	var h api.WorkerHealth
 	resp, err := c.cmds.Call(ctx, worker, api.Health, nil)

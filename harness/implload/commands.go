@@ -16,14 +16,16 @@ import (
 )
 
 // dialCommands returns the harness's own client of the workers' command
-// sockets, one peer per worker named after it, each through the worker's
-// commands proxy as the control plane's commands go. Unlike the control
+// sockets, one peer per worker named after it, each at the worker's
+// cluster.CommandAddress (through its commands proxy, as the control
+// plane's commands go, where the transport has proxies), with the
+// cluster's client options (its certificate, with tls+tcp). Unlike the control
 // plane's client it neither retries nor breaks: every request is one
 // attempt, so what the link does shows as it is. It returns once every
 // worker has answered a /health, bounded by DefaultConnect.
 func dialCommands(ctx context.Context, c *cluster.Cluster, workers []string, timeout time.Duration, inFlight int) (*reqrep.Client, error) {
 	cli, err := reqrep.NewClient(reqrep.ClientConfig{
-		Name: "implload", Timeout: timeout, MaxInFlight: inFlight,
+		Name: "implload", Timeout: timeout, MaxInFlight: inFlight, Transport: c.ClientTransport(),
 		Retry:   retry.Policy{MaxRetries: retry.Disabled},
 		Breaker: breaker.Config{FailureThreshold: math.MaxInt32},
 	})
@@ -31,11 +33,11 @@ func dialCommands(ctx context.Context, c *cluster.Cluster, workers []string, tim
 		return nil, fmt.Errorf("implload: commands client: %w", err)
 	}
 	for _, w := range workers {
-		p := c.Proxy(w, "commands")
-		if p == nil {
-			return nil, errors.Join(fmt.Errorf("implload: %s has no commands proxy", w), cli.Close())
+		addr := c.CommandAddress(w)
+		if addr == "" {
+			return nil, errors.Join(fmt.Errorf("implload: %s has no command address", w), cli.Close())
 		}
-		if err := cli.AddPeer(w, "tcp://"+p.Listen); err != nil {
+		if err := cli.AddPeer(w, addr); err != nil {
 			return nil, errors.Join(fmt.Errorf("implload: %s: %w", w, err), cli.Close())
 		}
 	}

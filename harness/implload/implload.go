@@ -18,8 +18,9 @@
 //
 // Links: reqrep goes through each worker's commands proxy, so its toxics
 // apply; pushpull, pubsub and heartbeat ride the tasks, results,
-// broadcasts and heartbeats links, proxied by the cluster; the survey
-// link is not proxied yet (workers dial the survey address the control
+// broadcasts and heartbeats links, proxied by the cluster (tcp and
+// tls+tcp; ipc and inproc have no proxies, and reqrep dials the workers'
+// sockets directly); the survey link is not proxied yet (workers dial the survey address the control
 // plane gives them on registration). pushpull, pubsub, heartbeat and
 // survey drive the embedded control plane through its Go API, and refuse
 // a cluster whose control plane runs as a process (ErrEmbedded).

@@ -3,11 +3,13 @@ package load
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,8 +31,12 @@ type PeerOptions struct {
 	// Role names the peer's socket, as PeerRole(Pattern) does: pull, pair, sub, bus, rep or
 	// respondent. The sending side (the hub) stays in the run's own process.
 	Role string
-	// Addr is the hub's address, which the peer dials: tcp://127.0.0.1:PORT.
+	// Addr is the hub's address, which the peer dials: tcp://127.0.0.1:PORT,
+	// tls+tcp://127.0.0.1:PORT or ipc:///PATH (inproc cannot reach another process).
 	Addr string
+	// TLS is the dialer's config for a tls+tcp Addr; nil reads it from PeerTLSEnv, where the
+	// run puts it for the peers it starts.
+	TLS *tls.Config
 	// Index is the peer's place among the run's peers (0-based); a respondent tags its
 	// answers with it.
 	Index int
@@ -60,6 +66,8 @@ func (o PeerOptions) check() (PeerOptions, error) {
 		return o, fmt.Errorf("%w: role %q is not one of %s; its peer is %q", ErrPeer, o.Role, o.Pattern, k.peerName)
 	case o.Addr == "":
 		return o, fmt.Errorf("%w: no address to dial", ErrPeer)
+	case strings.HasPrefix(o.Addr, string(scenario.TransportInproc)+"://"):
+		return o, fmt.Errorf("%w: %s: an inproc address is not reachable from another process", ErrPeer, o.Addr)
 	case o.Index < 0:
 		return o, fmt.Errorf("%w: index %d: must be >= 0", ErrPeer, o.Index)
 	}
@@ -69,6 +77,13 @@ func (o PeerOptions) check() (PeerOptions, error) {
 	}
 	if o.Connect <= 0 {
 		o.Connect = DefaultConnect
+	}
+	if o.TLS == nil && strings.HasPrefix(o.Addr, string(scenario.TransportTLSTCP)+"://") {
+		cfg, err := peerTLSFromEnv()
+		if err != nil {
+			return o, err
+		}
+		o.TLS = cfg
 	}
 	return o, nil
 }
@@ -130,7 +145,11 @@ func (p *peerServer) dial(ctx context.Context) error {
 			}
 		}
 	})
-	if err := sock.Dial(p.o.Addr); err != nil {
+	opts, err := dialOptions(p.o.Addr, p.o.TLS)
+	if err == nil {
+		err = sock.DialOptions(p.o.Addr, opts)
+	}
+	if err != nil {
 		p.close()
 		return fmt.Errorf("load: peer: dial %s: %w", p.o.Addr, err)
 	}

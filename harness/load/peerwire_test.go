@@ -136,7 +136,7 @@ func TestServePeerProtocol(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer hub.Close()
-	addr, err := listen(hub)
+	addr, err := listen(hub, &link{listen: "tcp://127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,6 +216,8 @@ func TestPeerOptionsRefused(t *testing.T) {
 		{"wrong role", PeerOptions{Pattern: scenario.PatternReqRep, Role: "pull", Addr: "tcp://127.0.0.1:1"}},
 		{"no address", PeerOptions{Pattern: scenario.PatternBus, Role: "bus"}},
 		{"negative index", PeerOptions{Pattern: scenario.PatternPair, Role: "pair", Addr: "tcp://127.0.0.1:1", Index: -1}},
+		{"inproc from another process", PeerOptions{Pattern: scenario.PatternPair, Role: "pair", Addr: "inproc://hub"}},
+		{"tls+tcp without TLS material", PeerOptions{Pattern: scenario.PatternPair, Role: "pair", Addr: "tls+tcp://127.0.0.1:1"}},
 	} {
 		if err := ServePeer(t.Context(), tc.o, nil, io.Discard); !errors.Is(err, ErrPeer) {
 			t.Errorf("%s: %v, want ErrPeer", tc.name, err)

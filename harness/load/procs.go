@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"strconv"
 	"sync"
@@ -74,11 +75,14 @@ func peerArgs(spec Spec, k kind, addr string, i int) []string {
 	return args
 }
 
-// startProc starts peer i: its stdout is read by a goroutine of its own until the end, which
-// then reaps the process.
-func startProc(p *Procs, i int, args []string) (*peerProc, error) {
+// startProc starts peer i, with env added to the environment: its stdout is read by a
+// goroutine of its own until the end, which then reaps the process.
+func startProc(p *Procs, i int, args, env []string) (*peerProc, error) {
 	cmd := exec.Command(p.Bin, args...) //nolint:gosec // the harness runs its own program
 	cmd.SysProcAttr = dieWithParent()
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	pp := &peerProc{index: i, cmd: cmd, events: make(chan peerEvent, 4), report: make(chan procReport, 1),
 		done: make(chan struct{}), tail: &tailWriter{w: p.Stderr}}
 	cmd.Stderr = pp.tail

@@ -57,6 +57,9 @@ func TestSpecValidate(t *testing.T) {
 		{"no raw driver", load.Spec{Pattern: scenario.PatternHeartbeat, Duration: time.Second}},
 		{"negative rate", load.Spec{Pattern: scenario.PatternPair, Rate: -1, Duration: time.Second}},
 		{"kill a peer that is not there", load.Spec{Pattern: scenario.PatternPushPull, Duration: time.Second, Peers: 2, Kill: &load.Kill{Peer: 2}}},
+		{"inproc peers in processes", load.Spec{Pattern: scenario.PatternPushPull, Duration: time.Second,
+			Transport: scenario.TransportInproc, Procs: &load.Procs{Bin: "nngbench"}}},
+		{"unknown transport", load.Spec{Pattern: scenario.PatternPushPull, Duration: time.Second, Transport: "udp"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -20,8 +20,6 @@ import (
 	"go.nanomsg.org/mangos/v3/protocol/surveyor"
 
 	"github.com/nngbench/nngbench/harness/scenario"
-
-	_ "go.nanomsg.org/mangos/v3/transport/tcp" // raw mode runs on bare tcp
 )
 
 // kind is how a raw pattern is wired: the hub (sender) listens, the peers dial it.
@@ -73,6 +71,7 @@ type wiring struct {
 	hangOnce []sync.Once
 	hubOnce  sync.Once
 	undo     func() // Spec.Via's
+	link     *link  // the transport's addresses and TLS
 }
 
 func newWiring(n int) *wiring {
@@ -123,7 +122,8 @@ func (w *wiring) close() {
 	w.closeHub()
 }
 
-// release closes everything, kills and reaps any peer process still running, and undoes Via.
+// release closes everything, kills and reaps any peer process still running, undoes Via and
+// removes the transport's files.
 func (w *wiring) release() {
 	w.close()
 	for _, p := range w.procs {
@@ -133,6 +133,7 @@ func (w *wiring) release() {
 		w.undo()
 		w.undo = nil
 	}
+	w.link.close()
 }
 
 // received is how many messages peer i has: in-process receivers by its inbox, a process by
@@ -155,10 +156,10 @@ func (w *wiring) reports() []procReport {
 	return out
 }
 
-// connect opens the hub on 127.0.0.1:0 and connects spec.Peers peers to it (through Via, if
-// set), in this process or as processes, and waits, bounded by ctx and DefaultConnect, until
-// every pipe is attached, so no message is sent to a peer that is not there yet. On error,
-// everything it started is released.
+// connect opens the hub on a fresh address of spec.Transport (127.0.0.1:0 for tcp and tls+tcp)
+// and connects spec.Peers peers to it (through Via, if set), in this process or as processes,
+// and waits, bounded by ctx and DefaultConnect, until every pipe is attached, so no message is
+// sent to a peer that is not there yet. On error, everything it started is released.
 func connect(ctx context.Context, k kind, spec Spec) (*wiring, error) {
 	n := spec.Peers
 	w := newWiring(n)
@@ -185,7 +186,10 @@ func connect(ctx context.Context, k kind, spec Spec) (*wiring, error) {
 			return fail(fmt.Errorf("load: send deadline: %w", err))
 		}
 	}
-	addr, err := listen(w.hub)
+	if w.link, err = newLink(spec); err != nil {
+		return fail(err)
+	}
+	addr, err := listen(w.hub, w.link)
 	if err != nil {
 		return fail(err)
 	}
@@ -204,7 +208,7 @@ func connect(ctx context.Context, k kind, spec Spec) (*wiring, error) {
 		}
 		w.peers = append(w.peers, p)
 		p.SetPipeEventHook(hook)
-		if err := p.Dial(addr); err != nil {
+		if err := p.DialOptions(addr, w.link.peerOpts); err != nil {
 			return fail(fmt.Errorf("load: dial %s: %w", addr, err))
 		}
 	}
@@ -218,7 +222,7 @@ func connect(ctx context.Context, k kind, spec Spec) (*wiring, error) {
 // each and each has said it is ready (attached at its end).
 func startPeers(ctx context.Context, w *wiring, k kind, spec Spec, addr string, attached <-chan struct{}) (*wiring, error) {
 	for i := range spec.Peers {
-		p, err := startProc(spec.Procs, i, peerArgs(spec, k, addr, i))
+		p, err := startProc(spec.Procs, i, peerArgs(spec, k, addr, i), w.link.peerEnv)
 		if err != nil {
 			w.release()
 			return nil, err
@@ -241,16 +245,17 @@ func startPeers(ctx context.Context, w *wiring, k kind, spec Spec, addr string, 
 	return w, nil
 }
 
-// listen binds the hub to a free loopback port and returns the bound address.
-func listen(s mangos.Socket) (string, error) {
-	l, err := s.NewListener("tcp://127.0.0.1:0", nil)
+// listen binds the hub to l's address (a free loopback port for tcp and tls+tcp) and returns
+// the bound address.
+func listen(s mangos.Socket, l *link) (string, error) {
+	ln, err := s.NewListener(l.listen, l.hubOpts)
 	if err != nil {
 		return "", fmt.Errorf("load: listen: %w", err)
 	}
-	if err := l.Listen(); err != nil {
+	if err := ln.Listen(); err != nil {
 		return "", fmt.Errorf("load: listen: %w", err)
 	}
-	return l.Address(), nil
+	return ln.Address(), nil
 }
 
 // errConnect is returned when the peers did not attach in time.

@@ -21,6 +21,10 @@ var ErrSpec = errors.New("load: bad spec")
 // Spec is one raw-mode run.
 type Spec struct {
 	Pattern scenario.Pattern
+	// Transport is how the peers reach the hub: tcp (the default), tls+tcp (mutual TLS, with a
+	// CA and certificates made for the run and thrown away after it), ipc (a Unix socket in a
+	// temporary folder) or inproc (in memory: peers in this process only, Procs nil).
+	Transport scenario.Transport
 	// Rate is messages (requests) per second over all senders; 0 runs closed loop.
 	Rate float64
 	// Concurrency is how many sender goroutines share the schedule (open loop) or how many
@@ -78,6 +82,9 @@ type Kill struct {
 
 // withDefaults fills in the zero fields.
 func (s Spec) withDefaults() Spec {
+	if s.Transport == "" {
+		s.Transport = scenario.TransportTCP
+	}
 	s.Concurrency = max(s.Concurrency, 1)
 	s.Peers = max(s.Peers, 1)
 	if s.Pattern == scenario.PatternPair {
@@ -126,6 +133,15 @@ func (s Spec) Validate() error {
 	}
 	if s.Procs != nil && s.Procs.Bin == "" {
 		bad("procs: no program to run the peers with")
+	}
+	switch s.Transport {
+	case "", scenario.TransportTCP, scenario.TransportTLSTCP, scenario.TransportIPC:
+	case scenario.TransportInproc:
+		if s.Procs != nil {
+			bad("transport inproc: sockets meet in memory, so the peers cannot be processes (leave Procs nil)")
+		}
+	default:
+		bad("transport %q: unknown", s.Transport)
 	}
 	return errors.Join(errs...)
 }

@@ -116,9 +116,6 @@ func (r *runner) invalid(res *result.Result) []string {
 	for _, err := range r.failures {
 		why = append(why, err.Error())
 	}
-	if raw := rawNames(r.s); raw != "" && r.s.Transport != scenario.TransportTCP {
-		why = append(why, fmt.Sprintf("transport %s: raw workloads (%s) run over tcp only", r.s.Transport, raw))
-	}
 	for _, w := range res.Workloads {
 		if !w.Valid {
 			why = append(why, fmt.Sprintf("workload %s: %s", w.Name, w.Invalid))
@@ -130,15 +127,4 @@ func (r *runner) invalid(res *result.Result) []string {
 		}
 	}
 	return why
-}
-
-// rawNames names the raw-mode workloads of s, comma-separated.
-func rawNames(s *scenario.Scenario) string {
-	var names []string
-	for _, w := range s.Workloads {
-		if w.Mode == scenario.ModeRaw {
-			names = append(names, w.Name)
-		}
-	}
-	return strings.Join(names, ",")
 }

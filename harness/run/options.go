@@ -43,11 +43,13 @@ type Options struct {
 	// see Dir for the layout of repeated runs.
 	Dir string
 	// Bin is the folder holding the worker program, used only when the
-	// scenario needs a cluster; "" finds it with FindBin.
+	// scenario needs a cluster of processes (not with transport inproc,
+	// whose workers are goroutines); "" finds it with FindBin.
 	Bin string
 	// Peer is the nngbench program, which raw-mode workloads start as
 	// their receiving peers (nngbench peer), one process each, as the
-	// perf tools run; "" keeps the peers in this process.
+	// perf tools run; "" keeps the peers in this process, as transport
+	// inproc always does (its sockets meet in memory).
 	Peer string
 	// ToxiproxyURL is an external toxiproxy server; "" runs one in this
 	// process.
@@ -127,4 +129,10 @@ func NeedsCluster(s *scenario.Scenario) bool {
 		}
 	}
 	return false
+}
+
+// NeedsBin says whether s needs the worker program: for a cluster, unless
+// its transport is inproc, whose workers run in this process.
+func NeedsBin(s *scenario.Scenario) bool {
+	return NeedsCluster(s) && s.Transport != scenario.TransportInproc
 }

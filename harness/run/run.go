@@ -47,7 +47,7 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*result.Result, 
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
-	if NeedsCluster(s) && o.Bin == "" {
+	if NeedsBin(s) && o.Bin == "" {
 		bin, err := FindBin(ctx)
 		if err != nil {
 			return nil, err
@@ -127,7 +127,7 @@ func (r *runner) execute(ctx context.Context) {
 			return
 		}
 	}
-	if r.o.Peer != "" && hasRaw(r.s) {
+	if r.o.Peer != "" && hasRaw(r.s) && r.s.Transport != scenario.TransportInproc {
 		f, err := os.Create(filepath.Join(r.o.Dir, "peers.log"))
 		if err != nil {
 			r.failures = append(r.failures, err)
@@ -276,14 +276,15 @@ func (r *runner) runWorkloads(ctx context.Context) []outcome {
 // spec is workload i's load.Spec.
 func (r *runner) spec(i int, w scenario.Workload) load.Spec {
 	spec := load.Spec{
-		Pattern: w.Pattern, Rate: w.Rate.PerSecond, Concurrency: senders(w, r.s.Workers), Size: w.Size,
+		Pattern: w.Pattern, Transport: r.s.Transport, Rate: w.Rate.PerSecond, Concurrency: senders(w, r.s.Workers), Size: w.Size,
 		Duration: r.s.Duration, Warmup: r.s.Warmup, Peers: r.s.Workers,
 		Seed: r.s.Seed + int64(i), // workloads alike in all but name still draw their own sizes
 	}
 	if r.lives != nil {
 		spec.Observe = r.lives[i].observe
 	}
-	if w.Mode == scenario.ModeRaw && r.o.Peer != "" {
+	// inproc sockets meet in memory: its raw peers stay in this process, as its workers do.
+	if w.Mode == scenario.ModeRaw && r.o.Peer != "" && r.s.Transport != scenario.TransportInproc {
 		spec.Procs = &load.Procs{Bin: r.o.Peer, Stderr: r.peerLog}
 	}
 	return spec

@@ -305,8 +305,16 @@ func TestNeedsCluster(t *testing.T) {
 			"faults: [{at: 0s, for: 500ms, kind: pause, target: worker-2}]\n", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := run.NeedsCluster(parse(t, tc.yaml)); got != tc.want {
+			s := parse(t, tc.yaml)
+			if got := run.NeedsCluster(s); got != tc.want {
 				t.Errorf("NeedsCluster = %v, want %v", got, tc.want)
+			}
+			if got := run.NeedsBin(s); got != tc.want {
+				t.Errorf("NeedsBin = %v, want %v", got, tc.want)
+			}
+			s.Transport = scenario.TransportInproc // its workers are goroutines
+			if run.NeedsBin(s) {
+				t.Error("NeedsBin with transport inproc")
 			}
 		})
 	}
@@ -335,20 +343,5 @@ func TestClusterFailureIsWritten(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, report.MarkdownFile)); err != nil {
 		t.Errorf("report: %v", err)
-	}
-}
-
-// Raw workloads run over tcp whatever the scenario says: a run that asked
-// for another transport did not measure it, and says so.
-func TestRawTransportOtherThanTCPIsInvalid(t *testing.T) {
-	t.Parallel()
-	s := parse(t, "name: ipc\ntransport: ipc\nduration: 200ms\nworkloads: [{name: p, pattern: pushpull, mode: raw, rate: 50/s}]\n")
-	r, err := run.Run(t.Context(), s, run.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	if r.Valid || !containsAny(r.Invalid, "transport ipc") || !r.Workloads[0].Valid {
-		t.Errorf("valid %v, invalid %q, workload valid %v: want the run invalid for its transport only",
-			r.Valid, r.Invalid, r.Workloads[0].Valid)
 	}
 }
