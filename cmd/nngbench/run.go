@@ -76,7 +76,7 @@ func runScenarios(cmd *cobra.Command, files []string, f runFlags) error {
 		return usageError{err}
 	}
 	var bin string
-	if needsCluster(scenarios) {
+	if needsBin(scenarios) {
 		if bin, err = runner.FindBin(cmd.Context()); err != nil {
 			return usageError{err}
 		}
@@ -197,9 +197,10 @@ func loadScenarios(files []string, f runFlags) ([]*scenario.Scenario, error) {
 	return out, errors.Join(bad...)
 }
 
-func needsCluster(scenarios []*scenario.Scenario) bool {
+// needsBin says whether any scenario starts worker processes.
+func needsBin(scenarios []*scenario.Scenario) bool {
 	for _, s := range scenarios {
-		if runner.NeedsCluster(s) {
+		if runner.NeedsBin(s) {
 			return true
 		}
 	}
