@@ -37,7 +37,7 @@ func controlPlaneConfig(o Options, n *network, tls tlsconf.Config) controlplane.
 // workerLinks are the addresses a worker is given: its proxies' listen
 // addresses where links are proxied, the sockets themselves otherwise.
 type workerLinks struct {
-	bind, advertise, controlPlane, sub, tasks, results string
+	bind, advertise, controlPlane, sub, tasks, results, surveys string
 }
 
 // workerConfig is worker-N's config, with its links and tls.
@@ -48,6 +48,7 @@ func workerConfig(o Options, name string, l workerLinks, tls tlsconf.Config) wor
 	m.BindAddress, m.AdvertiseAddress = l.bind, l.advertise
 	m.TLS = tls
 	m.ControlPlaneAddress, m.SubAddress, m.TaskAddress, m.ResultAddress = l.controlPlane, l.sub, l.tasks, l.results
+	m.SurveyAddress = l.surveys // through its proxy, so that faults reach surveys too
 	m.ReconnectInterval = config.Seconds(o.ReconnectInterval)
 	setSeconds(&m.HeartbeatInterval, o.Timing.HeartbeatInterval)
 	setSeconds(&m.RequestTimeout, o.Timing.RequestTimeout)

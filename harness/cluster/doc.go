@@ -3,7 +3,7 @@
 // cmd/controlplane program) and N workers, over one transport
 // (Options.Transport):
 //
-//   - tcp and tls+tcp: N cmd/worker processes, each of whose five links
+//   - tcp and tls+tcp: N cmd/worker processes, each of whose six links
 //     (api.Links) runs through its own toxiproxy proxy named
 //     "worker-N.<link>" (worker-2.commands), so that faults can be injected
 //     per worker and link. With tls+tcp every link is mutual TLS with a

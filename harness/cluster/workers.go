@@ -12,10 +12,10 @@ import (
 // cpLinks maps the worker-to-control-plane links to the control plane's
 // address roles they lead to.
 var cpLinks = []struct{ link, role string }{
-	{"heartbeats", "bind"}, {"broadcasts", "pub"}, {"tasks", "tasks"}, {"results", "results"},
+	{"heartbeats", "bind"}, {"broadcasts", "pub"}, {"tasks", "tasks"}, {"results", "results"}, {"surveys", "survey"},
 }
 
-// startWorker gives the worker its links (its five proxies, where links
+// startWorker gives the worker its links (its six proxies, where links
 // are proxied), writes its config and starts it: as a process, or with
 // inproc as goroutines of this process.
 func (c *Cluster) startWorker(ctx context.Context, name string) error {
@@ -56,7 +56,7 @@ func (c *Cluster) startWorker(ctx context.Context, name string) error {
 }
 
 // workerLinks are the addresses of the worker's links: the listen
-// addresses of five new proxies (commands in front of the worker's own
+// addresses of six new proxies (commands in front of the worker's own
 // socket, the others in front of the control plane's), or without
 // proxies the sockets themselves.
 func (c *Cluster) workerLinks(name string) (workerLinks, error) {
@@ -64,7 +64,7 @@ func (c *Cluster) workerLinks(name string) (workerLinks, error) {
 	if !c.net.proxied() {
 		bind := c.net.listenAddress(name + ".cmd")
 		return workerLinks{bind: bind, advertise: bind, controlPlane: addrs["bind"], sub: addrs["pub"],
-			tasks: addrs["tasks"], results: addrs["results"]}, nil
+			tasks: addrs["tasks"], results: addrs["results"], surveys: addrs["survey"]}, nil
 	}
 	via := map[string]string{}
 	for _, l := range cpLinks {
@@ -88,7 +88,7 @@ func (c *Cluster) workerLinks(name string) (workerLinks, error) {
 	}
 	return workerLinks{
 		bind: c.net.url(bind), advertise: c.net.url(cmd.Listen), controlPlane: via["heartbeats"],
-		sub: via["broadcasts"], tasks: via["tasks"], results: via["results"],
+		sub: via["broadcasts"], tasks: via["tasks"], results: via["results"], surveys: via["surveys"],
 	}, nil
 }
 

@@ -52,3 +52,29 @@ faults:
 		t.Errorf("recovery %+v: want the convergence after the pause", r.Recovery)
 	}
 }
+
+// TestPartitionCutsSurveys: a partition cuts every link of its target,
+// surveys included, so the partitioned worker's answers are lost.
+func TestPartitionCutsSurveys(t *testing.T) {
+	s := parse(t, `name: cut
+workers: 3
+warmup: 500ms
+duration: 3s
+cluster: {heartbeat_interval: 100ms, heartbeat_timeout: 5s}
+workloads:
+  - {name: survey, pattern: survey, mode: impl, rate: 20/s, size: 64B}
+faults:
+  - {at: 500ms, for: 1500ms, kind: partition, target: worker-2}
+`)
+	r, err := run.Run(t.Context(), s, run.Options{Dir: t.TempDir(), Bin: binDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := workload(t, r, "survey")
+	t.Logf("sent %d surveys, %d answers, %d lost", w.Sent, w.Received, w.Lost)
+	// 1.5 s of 20 surveys a second unanswered by one worker, give or take
+	// the surveys under way when the cut starts and ends.
+	if w.Lost < 20 || w.Lost > 40 {
+		t.Errorf("lost %d answers, want about 30: worker-2's during the partition", w.Lost)
+	}
+}

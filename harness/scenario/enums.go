@@ -113,11 +113,12 @@ const (
 	LinkBroadcasts Link = "broadcasts"
 	LinkTasks      Link = "tasks"
 	LinkResults    Link = "results"
+	LinkSurveys    Link = "surveys"
 )
 
 // ParseLink reads a link; the error wraps ErrUnknownLink.
 func ParseLink(s string) (Link, error) {
-	return parseEnum(s, ErrUnknownLink, LinkCommands, LinkHeartbeats, LinkBroadcasts, LinkTasks, LinkResults)
+	return parseEnum(s, ErrUnknownLink, LinkCommands, LinkHeartbeats, LinkBroadcasts, LinkTasks, LinkResults, LinkSurveys)
 }
 
 func (l Link) String() string { return string(l) }

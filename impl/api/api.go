@@ -62,7 +62,7 @@ const (
 
 // Links names the connections between a worker and the control plane, as
 // fault injection and metrics name them.
-var Links = []string{"commands", "heartbeats", "broadcasts", "tasks", "results"}
+var Links = []string{"commands", "heartbeats", "broadcasts", "tasks", "results", "surveys"}
 
 // Node status values.
 const (
