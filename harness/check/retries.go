@@ -10,7 +10,9 @@ import (
 // Retries checks the control plane's own requests to the workers (its REQ
 // sockets) over a run, from its counters before and after: requests sent,
 // retries among them (the amplification faults cause), replies that timed
-// out, and requests an open circuit breaker refused. It fails when there
+// out, and requests an open circuit breaker refused (a socket whose
+// counters went down belongs to a control plane that restarted: its counts
+// since the restart are taken). It fails when there
 // are more retries than maxRetries for each first attempt: a client that
 // retries past its policy multiplies the load a failing worker gets.
 func Retries(before, after metrics.Snapshot, maxRetries int) result.Check {
@@ -20,6 +22,9 @@ func Retries(before, after metrics.Snapshot, maxRetries int) result.Check {
 			continue
 		}
 		b, _ := before.Socket(s.Name)
+		if s.Sent < b.Sent || s.Retries < b.Retries {
+			b = metrics.SocketStats{} // restarted: everything counted is new
+		}
 		sent += int64(s.Sent) - int64(b.Sent)
 		retries += int64(s.Retries) - int64(b.Retries)
 		timeouts += int64(s.Errors[metrics.KindTimeout.String()]) - int64(b.Errors[metrics.KindTimeout.String()])

@@ -23,6 +23,7 @@ func TestRetries(t *testing.T) {
 		{"no retries", snap(10, 0, 0), snap(110, 0, 0), true, 100, 100},
 		{"some retries", snap(0, 0, 0), snap(130, 30, 30), true, 100, 130},
 		{"past the policy", snap(0, 0, 0), snap(50, 40, 40), false, 10, 500},
+		{"the control plane restarted", snap(500, 20, 20), snap(40, 0, 0), true, 40, 100},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := check.Retries(tc.before, tc.after, 3)

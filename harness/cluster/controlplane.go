@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/nngbench/nngbench/impl/api"
 	"github.com/nngbench/nngbench/impl/controlplane"
@@ -70,6 +71,9 @@ func startProcessCP(ctx context.Context, o Options, n *network) (*processCP, err
 	if err != nil {
 		return nil, err
 	}
+	if err := fixPorts(&cfg, n); err != nil {
+		return nil, err
+	}
 	path, err := writeConfig(o.Dir, "controlplane.json", cfg)
 	if err != nil {
 		return nil, err
@@ -93,6 +97,24 @@ func startProcessCP(ctx context.Context, o Options, n *network) (*processCP, err
 		return nil, errors.Join(fmt.Errorf("cluster: admin client: %w", err), c.close(ctx))
 	}
 	return c, nil
+}
+
+// fixPorts gives each of the control plane's tcp sockets a port of its
+// own, chosen now, instead of port 0: a control plane killed or restarted
+// by a fault comes back where the proxies and workers expect it.
+func fixPorts(cfg *controlplane.Config, n *network) error {
+	m := &cfg.Messaging
+	if !strings.HasSuffix(m.BindAddress, ":0") {
+		return nil // ipc: the socket paths stay as they are
+	}
+	for _, a := range []*string{&m.BindAddress, &m.PubAddress, &m.TaskAddress, &m.ResultAddress, &m.AdminAddress, &m.SurveyAddress} {
+		port, err := freePort()
+		if err != nil {
+			return err
+		}
+		*a = n.url(port)
+	}
+	return nil
 }
 
 func (c *processCP) addresses() map[string]string { return c.proc.Ready().Addresses }
@@ -127,7 +149,21 @@ func (c *processCP) call(ctx context.Context, endpoint string, out any) error {
 }
 
 func (c *processCP) callOn(ctx context.Context, peer, endpoint string, out any) error {
-	resp, err := c.admin.Call(ctx, peer, endpoint, nil)
+	return c.callWith(ctx, peer, endpoint, nil, out)
+}
+
+// callWith sends in (JSON, nil for none) to endpoint at peer and decodes
+// the reply's data into out.
+func (c *processCP) callWith(ctx context.Context, peer, endpoint string, in, out any) error {
+	var data json.RawMessage
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("cluster: controlplane %s: %w", endpoint, err)
+		}
+		data = b
+	}
+	resp, err := c.admin.Call(ctx, peer, endpoint, data)
 	if err != nil {
 		return fmt.Errorf("cluster: controlplane %s: %w", endpoint, err)
 	}

@@ -78,3 +78,30 @@ func (c *Cluster) Journal(worker string) ([]string, error) {
 
 // Sockets returns the control plane's per-socket counters.
 func (c *Cluster) Sockets(ctx context.Context) (metrics.Snapshot, error) { return c.cp.sockets(ctx) }
+
+// ControlPlaneProcess is the control plane's process when it runs as one
+// (Options.ControlPlane Separate), for faults that kill, pause or restart
+// it; nil when it is embedded.
+func (c *Cluster) ControlPlaneProcess() *Process {
+	if p, ok := c.cp.(*processCP); ok {
+		return p.proc
+	}
+	return nil
+}
+
+// CreateInstance has the control plane place an instance, embedded or a
+// process alike.
+func (c *Cluster) CreateInstance(ctx context.Context, req api.CreateInstance) (api.Instance, error) {
+	var inst api.Instance
+	var err error
+	switch cp := c.cp.(type) {
+	case *embeddedCP:
+		inst, err = cp.cp.CreateInstance(ctx, req)
+	case *processCP:
+		err = cp.callWith(ctx, "admin", api.AdminCreateInstance, req, &inst)
+	}
+	if err != nil {
+		return inst, fmt.Errorf("cluster: create instance %s: %w", req.ID, err)
+	}
+	return inst, nil
+}

@@ -14,16 +14,18 @@ import (
 // Module is the module path of nngbench, which FindBin builds from.
 const Module = "github.com/nngbench/nngbench"
 
-// workerProgram is the program a cluster starts; the control plane runs
-// embedded, so it is the only one the runner needs.
-const workerProgram = "worker"
+// programs are what a cluster starts: the workers, and the control plane
+// when a scenario runs it as a process.
+var programs = []string{"worker", "controlplane"}
 
-// FindBin returns a folder holding the worker program, looking in order:
+// FindBin returns a folder holding the worker and controlplane programs,
+// looking in order:
 //
 //  1. beside the running executable: `go build -o bin/ ./cmd/...` puts
 //     nngbench and worker in one folder, and so does an install;
 //  2. when the working directory is inside nngbench's source, in
-//     os.UserCacheDir()/nngbench/bin, where it builds ./cmd/worker from
+//     os.UserCacheDir()/nngbench/bin, where it builds ./cmd/worker and
+//     ./cmd/controlplane from
 //     that source with `go build` (quick after the first time: Go caches
 //     the compiled packages). This is what `go run ./cmd/nngbench` uses.
 //
@@ -47,7 +49,7 @@ func FindBin(ctx context.Context) (string, error) {
 // cache folder, and the root of nngbench's source ("" when not in it).
 func findBin(ctx context.Context, exe, cache, root string) (string, error) {
 	if exe != "" {
-		if dir := filepath.Dir(exe); isProgram(filepath.Join(dir, workerProgram)) {
+		if dir := filepath.Dir(exe); hasPrograms(dir) {
 			return dir, nil
 		}
 	}
@@ -55,10 +57,21 @@ func findBin(ctx context.Context, exe, cache, root string) (string, error) {
 		return "", fmt.Errorf("%w beside %q, and the working directory is not in %s's source to build it: "+
 			"go build -o DIR/ ./cmd/... and run DIR/nngbench", ErrNoBin, exe, Module)
 	}
-	if err := build(ctx, root, cache, workerProgram); err != nil {
-		return "", err
+	for _, p := range programs {
+		if err := build(ctx, root, cache, p); err != nil {
+			return "", err
+		}
 	}
 	return cache, nil
+}
+
+func hasPrograms(dir string) bool {
+	for _, p := range programs {
+		if !isProgram(filepath.Join(dir, p)) {
+			return false
+		}
+	}
+	return true
 }
 
 // build compiles ./cmd/<name> of root into dir/<name>, through a temporary

@@ -11,12 +11,16 @@ import (
 
 func TestFindBin(t *testing.T) {
 	t.Parallel()
-	beside := t.TempDir()
-	if err := os.WriteFile(filepath.Join(beside, workerProgram), []byte("#!/bin/sh\n"), 0o755); err != nil {
-		t.Fatal(err)
+	beside, notExec, half := t.TempDir(), t.TempDir(), t.TempDir()
+	for _, p := range programs {
+		if err := os.WriteFile(filepath.Join(beside, p), []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(notExec, p), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	notExec := t.TempDir()
-	if err := os.WriteFile(filepath.Join(notExec, workerProgram), nil, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(half, "worker"), []byte("#!/bin/sh\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	empty := t.TempDir()
@@ -26,7 +30,7 @@ func TestFindBin(t *testing.T) {
 			t.Errorf("findBin = %q, %v; want %q", got, err, beside)
 		}
 	})
-	for name, dir := range map[string]string{"nothing beside": empty, "not executable": notExec} {
+	for name, dir := range map[string]string{"nothing beside": empty, "not executable": notExec, "worker alone": half} {
 		t.Run(name+", not in the source", func(t *testing.T) {
 			if _, err := findBin(t.Context(), filepath.Join(dir, "nngbench"), t.TempDir(), ""); !errors.Is(err, ErrNoBin) {
 				t.Errorf("findBin: %v, want ErrNoBin", err)
@@ -44,14 +48,14 @@ func TestFindBin(t *testing.T) {
 			t.Fatalf("findBin = %q, %v; want %q", got, err, cache)
 		}
 		// A real worker: it rejects a missing config the way cmd/worker does.
-		out, err := exec.Command(filepath.Join(cache, workerProgram), "-config", filepath.Join(cache, "none.json")).CombinedOutput()
+		out, err := exec.Command(filepath.Join(cache, "worker"), "-config", filepath.Join(cache, "none.json")).CombinedOutput()
 		var exit *exec.ExitError
 		if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(string(out), "none.json") {
 			t.Errorf("built worker: %v, %s", err, out)
 		}
 		left, _ := os.ReadDir(cache)
-		if len(left) != 1 {
-			t.Errorf("cache holds %d entries, want the worker alone", len(left))
+		if len(left) != len(programs) {
+			t.Errorf("cache holds %d entries, want the %d programs alone", len(left), len(programs))
 		}
 	})
 }

@@ -78,3 +78,41 @@ faults:
 		t.Errorf("lost %d answers, want about 30: worker-2's during the partition", w.Lost)
 	}
 }
+
+// TestControlPlaneFaults: with the control plane as a process, a kill (and
+// restart) and a pause of it are applied and healed, the workers come back
+// to it, and its registry is whole again: the instances are adopted from
+// the workers' reports.
+func TestControlPlaneFaults(t *testing.T) {
+	s := parse(t, `name: cp
+workers: 2
+warmup: 500ms
+duration: 4s
+cluster: {heartbeat_interval: 100ms, heartbeat_timeout: 500ms, controlplane: process, instances: 4}
+workloads:
+  - {name: commands, pattern: reqrep, mode: impl, rate: 100/s}
+faults:
+  - {at: 500ms, kind: kill, target: controlplane, restart_after: 1s}
+  - {at: 2500ms, for: 700ms, kind: pause, target: controlplane}
+`)
+	r, err := run.Run(t.Context(), s, run.Options{Dir: t.TempDir(), Bin: binDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Valid {
+		t.Fatalf("invalid: %v", r.Invalid)
+	}
+	for _, f := range r.Faults {
+		if f.StartedAt.IsZero() || f.EndedAt.IsZero() || f.Error != "" {
+			t.Errorf("fault %s: %v..%v, %q: want applied and healed", f.Name, f.StartedAt, f.EndedAt, f.Error)
+		}
+	}
+	for _, c := range r.Checks {
+		if !c.OK {
+			t.Errorf("check %s failed: %s %v", c.Name, c.Detail, c.Counts)
+		}
+		if c.Name == "instances" && c.Counts["instances"] != 4 {
+			t.Errorf("the restarted control plane knows %d instances, want the 4 placed before", c.Counts["instances"])
+		}
+	}
+}

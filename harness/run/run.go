@@ -193,7 +193,7 @@ func (r *runner) startCluster(ctx context.Context) (closeCluster func(), err err
 	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	stopStart := context.AfterFunc(ctx, cancel) // Ctrl-C during the start still ends it
 	c, err := cluster.Start(cctx, cluster.Options{
-		Workers: r.s.Workers, Transport: string(r.s.Transport), Timing: r.s.Cluster,
+		Workers: r.s.Workers, Transport: string(r.s.Transport), Timing: r.s.Cluster, ControlPlane: cpMode(r.s),
 		Dir: dir, Bin: r.o.Bin, ToxiproxyURL: r.o.ToxiproxyURL, OnEvent: r.events.Add,
 		Logger: slog.New(slog.NewTextHandler(logf, nil)),
 	})
@@ -216,19 +216,20 @@ func (r *runner) startCluster(ctx context.Context) (closeCluster func(), err err
 	return closeCluster, err
 }
 
+// cpMode is where the scenario runs the control plane.
+func cpMode(s *scenario.Scenario) cluster.Mode {
+	if s.Cluster.ControlPlane == scenario.ControlPlaneProcess {
+		return cluster.Separate
+	}
+	return cluster.Embedded
+}
+
 // placeInstances has the control plane place the scenario's instances
 // before the load starts, so that faults have something to migrate.
 func (r *runner) placeInstances(ctx context.Context) error {
 	n := r.s.Cluster.Instances
-	if n == 0 {
-		return nil
-	}
-	cp := r.cluster.ControlPlane()
-	if cp == nil {
-		return fmt.Errorf("cluster.instances: needs the control plane embedded")
-	}
 	for i := range n {
-		if _, err := cp.CreateInstance(ctx, api.CreateInstance{ID: fmt.Sprintf("inst-%04d", i+1), Image: "nngbench/sim"}); err != nil {
+		if _, err := r.cluster.CreateInstance(ctx, api.CreateInstance{ID: fmt.Sprintf("inst-%04d", i+1), Image: "nngbench/sim"}); err != nil {
 			return fmt.Errorf("placing instance %d of %d: %w", i+1, n, err)
 		}
 	}

@@ -74,6 +74,7 @@ type fileCluster struct {
 	TaskLease         string  `yaml:"task_lease,omitempty"`
 	TaskBatch         int     `yaml:"task_batch,omitempty"`
 	Instances         int     `yaml:"instances,omitempty"`
+	ControlPlane      string  `yaml:"controlplane,omitempty"`
 	InstanceStart     *string `yaml:"instance_start,omitempty"`
 }
 
@@ -113,7 +114,7 @@ func fileClusterOf(c Cluster) *fileCluster {
 	}
 	fc := &fileCluster{HeartbeatInterval: nonZero(c.HeartbeatInterval), HeartbeatTimeout: nonZero(c.HeartbeatTimeout),
 		RequestTimeout: nonZero(c.RequestTimeout), TaskLease: nonZero(c.TaskLease), TaskBatch: c.TaskBatch,
-		Instances: c.Instances}
+		Instances: c.Instances, ControlPlane: string(c.ControlPlane)}
 	if c.InstanceStart != nil {
 		v := c.InstanceStart.String()
 		fc.InstanceStart = &v

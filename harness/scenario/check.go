@@ -32,6 +32,38 @@ func (d *decoder) check(s *Scenario, targets [][]target) {
 		d.checkFault(s, &s.Faults[i], p)
 		d.resolveTargets(s, &s.Faults[i], p, targets[i])
 	}
+	d.checkControlPlane(s)
+}
+
+// checkControlPlane: faults on the control plane's process need it to run
+// as one, and the impl workloads that drive it through its Go API need it
+// embedded.
+func (d *decoder) checkControlPlane(s *Scenario) {
+	process := s.Cluster.ControlPlane == ControlPlaneProcess
+	for i, f := range s.Faults {
+		p := index("faults", i)
+		if !f.Controlplane || d.seen[p].bad || (f.Kind != FaultKill && f.Kind != FaultPause && f.Kind != FaultRestart) {
+			continue
+		}
+		if !process {
+			d.report(p+".target", 0, nil, "%s of the controlplane acts on its process: set cluster.controlplane: process", f.Kind)
+		}
+		if f.Kind == FaultKill && f.RestartAfter == 0 && !d.seen[p+".restart_after"].bad {
+			d.report(p+".restart_after", 0, nil, "required to kill the controlplane: nothing would run the cluster after it")
+		}
+	}
+	if !process {
+		return
+	}
+	if s.Transport == TransportInproc {
+		d.report("cluster.controlplane", 0, nil, "process: transport inproc runs the whole cluster in one process")
+	}
+	for i, w := range s.Workloads {
+		if w.Mode == ModeImpl && w.Pattern != PatternReqRep && w.Pattern != "" {
+			d.report(index("workloads", i)+".pattern", 0, nil,
+				"%s in mode impl drives the control plane through its Go API: it needs cluster.controlplane: embedded", w.Pattern)
+		}
+	}
 }
 
 // checkSweep makes a sweep's smallest count the scenario's Workers, so that

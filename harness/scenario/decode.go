@@ -98,6 +98,9 @@ func (d *decoder) cluster(n *yaml.Node, path string) Cluster {
 				c.TaskBatch = int(b)
 			}
 		},
+		"controlplane": func(v *yaml.Node, p string) {
+			c.ControlPlane, _ = parsed(d, v, p, "a control plane mode", ParseControlPlaneMode)
+		},
 		"instances": func(v *yaml.Node, p string) {
 			if n, ok := d.integer(v, p, 0, MaxInstances); ok {
 				c.Instances = int(n)

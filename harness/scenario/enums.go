@@ -116,6 +116,24 @@ const (
 	LinkSurveys    Link = "surveys"
 )
 
+// ControlPlaneMode says where the control plane runs.
+type ControlPlaneMode string
+
+// The modes. The zero mode is embedded.
+const (
+	// ControlPlaneEmbedded runs it in the harness, through its Go API,
+	// which every impl workload can drive.
+	ControlPlaneEmbedded ControlPlaneMode = "embedded"
+	// ControlPlaneProcess runs cmd/controlplane, which faults can kill,
+	// pause and restart; only reqrep reaches the workers without it.
+	ControlPlaneProcess ControlPlaneMode = "process"
+)
+
+// ParseControlPlaneMode reads a mode; the error wraps ErrUnknownCPMode.
+func ParseControlPlaneMode(s string) (ControlPlaneMode, error) {
+	return parseEnum(s, ErrUnknownCPMode, ControlPlaneEmbedded, ControlPlaneProcess)
+}
+
 // ParseLink reads a link; the error wraps ErrUnknownLink.
 func ParseLink(s string) (Link, error) {
 	return parseEnum(s, ErrUnknownLink, LinkCommands, LinkHeartbeats, LinkBroadcasts, LinkTasks, LinkResults, LinkSurveys)

@@ -51,6 +51,7 @@ const (
 	ErrUnknownMode      = sentinel("scenario: unknown mode")
 	ErrUnknownFaultKind = sentinel("scenario: unknown fault kind")
 	ErrUnknownLink      = sentinel("scenario: unknown link")
+	ErrUnknownCPMode    = sentinel("scenario: unknown control plane mode")
 	ErrUnknownDirection = sentinel("scenario: unknown direction")
 	ErrUnknownTask      = sentinel("scenario: unknown task")
 )

@@ -63,6 +63,8 @@ type Cluster struct {
 	// Instances is how many instances the control plane places before the
 	// load starts, so that faults have something to migrate.
 	Instances int
+	// ControlPlane says where the control plane runs; "" is embedded.
+	ControlPlane ControlPlaneMode
 }
 
 // Workload is one stream of messages in one pattern.

@@ -29,14 +29,15 @@ func TestLoadFull(t *testing.T) {
 		Description: "Commands to 8 workers while worker-3's link gains 20 ms.",
 		Workers:     8, Transport: scenario.TransportTLSTCP, Seed: 42, Warmup: 2 * time.Second, Duration: 10 * time.Second,
 		Cluster: scenario.Cluster{HeartbeatInterval: 100 * time.Millisecond, HeartbeatTimeout: 300 * time.Millisecond,
-			RequestTimeout: 2 * time.Second, TaskLease: time.Second, TaskBatch: 64, InstanceStart: durp(0)},
+			RequestTimeout: 2 * time.Second, TaskLease: time.Second, TaskBatch: 64, InstanceStart: durp(0),
+			ControlPlane: scenario.ControlPlaneProcess},
 		Workloads: []scenario.Workload{
 			{Name: "cmds", Pattern: scenario.PatternReqRep, Mode: scenario.ModeImpl, Rate: scenario.Rate{PerSecond: 2000},
-				Size: scenario.SizeRange{Min: 64, Max: 4096}, Endpoint: "/status", Line: 17},
+				Size: scenario.SizeRange{Min: 64, Max: 4096}, Endpoint: "/status", Line: 18},
 			{Name: "pushpull", Pattern: scenario.PatternPushPull, Mode: scenario.ModeRaw, Concurrency: 32,
-				Size: scenario.SizeRange{Min: 2 << 20, Max: 2 << 20}, Task: "hash", Line: 23},
-			{Name: "pushpull-2", Pattern: scenario.PatternPushPull, Mode: scenario.ModeImpl, Rate: scenario.Rate{PerSecond: 2},
-				Size: scenario.SizeRange{Min: 1024, Max: 1024}, Task: "echo", Line: 28},
+				Size: scenario.SizeRange{Min: 2 << 20, Max: 2 << 20}, Task: "hash", Line: 24},
+			{Name: "pushpull-2", Pattern: scenario.PatternPushPull, Mode: scenario.ModeRaw, Rate: scenario.Rate{PerSecond: 2},
+				Size: scenario.SizeRange{Min: 1024, Max: 1024}, Task: "echo", Line: 29},
 			{Name: "bus", Pattern: scenario.PatternBus, Mode: scenario.ModeRaw, Rate: scenario.Rate{PerSecond: 5000},
 				Size: scenario.SizeRange{Min: 1024, Max: 1024}, Line: 30},
 		},
@@ -168,7 +169,7 @@ func TestSummary(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct{ file, want string }{
 		{"testdata/full.yaml", "8 workers, tls+tcp, 10s after 2s warmup; cmds (reqrep) 2000/s, " +
-			"pushpull (raw) 32 in flight, pushpull-2 (pushpull) 2/s, bus (raw) 5000/s; 8 faults"},
+			"pushpull (raw) 32 in flight, pushpull-2 (pushpull, raw) 2/s, bus (raw) 5000/s; 8 faults"},
 		{"testdata/minimal.yaml", "1 worker, tcp, 1s; reqrep 10/s; 0 faults"},
 	} {
 		s, err := scenario.Load(c.file)
