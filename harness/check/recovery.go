@@ -92,6 +92,10 @@ func lastMigration(events []controlplane.Event, off controlplane.Event) (time.Ti
 
 // performance is how long after f's heal the slowest workload to recover
 // took, by whole intervals; nil if one never did or none had a baseline.
+// The baseline is the window before the fault: its p99 from the workload's
+// "before" phase (one histogram over the window, steadier than any one
+// interval's) or else the median of the intervals' p99s, and the median
+// count received per interval.
 func performance(r Run, f result.Fault) *float64 {
 	if r.Interval <= 0 {
 		return nil
@@ -111,6 +115,11 @@ func performance(r Run, f result.Fault) *float64 {
 			continue // no baseline to come back to
 		}
 		baseP99, baseRecv := median(p99s), median(recv)
+		for _, ph := range w.Phases {
+			if ph.Fault == f.Name && ph.Phase == result.PhaseBefore && ph.Latency.Count > 0 {
+				baseP99 = ph.Latency.P99
+			}
+		}
 		back := -1.0
 		for _, iv := range w.Intervals {
 			if iv.TS >= heal && iv.Received > 0 && iv.P99US <= (1+Within)*baseP99 && float64(iv.Received) >= (1-Within)*baseRecv {

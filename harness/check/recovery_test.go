@@ -68,3 +68,28 @@ func show(p *float64) any {
 	}
 	return *p
 }
+
+// TestRecoveryBaselineFromPhase: the p99 to come back to is the whole
+// pre-fault window's (its "before" phase) when the result has it.
+func TestRecoveryBaselineFromPhase(t *testing.T) {
+	w0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	at := func(s float64) time.Time { return w0.Add(time.Duration(s * float64(time.Second))) }
+	ivs := []result.Interval{
+		{TS: 0, Received: 100, P99US: 1000}, {TS: 1, Received: 100, P99US: 1000},
+		{TS: 2, Received: 10, P99US: 9000}, // the fault
+		{TS: 3, Received: 100, P99US: 1150}, {TS: 4, Received: 100, P99US: 1150},
+	}
+	f := result.Fault{Name: "f", Target: "worker-1", StartedAt: at(2), EndedAt: at(3)}
+	run := func(phases []result.Phase) *float64 {
+		rec := check.Recovery(check.Run{Window: w0, Interval: time.Second, Faults: []result.Fault{f},
+			Workloads: []result.Workload{{Name: "w", Intervals: ivs, Phases: phases}}})
+		return rec[0].PerformanceS
+	}
+	if got := run(nil); got != nil {
+		t.Errorf("against the intervals' 1 ms, 1.15 ms is not back: got %v", *got)
+	}
+	window := []result.Phase{{Fault: "f", Phase: result.PhaseBefore, Latency: result.Percentiles{P99: 1200, Count: 200}}}
+	if got := run(window); got == nil || *got != 1 {
+		t.Errorf("against the window's 1.2 ms, back after the first interval: got %v", show(got))
+	}
+}
