@@ -113,7 +113,7 @@ func TestTasks(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := twoWorkers()
 			f.stats, f.journals = tc.stats, tc.journals
-			c, err := check.Tasks(context.Background(), f)
+			c, err := check.Tasks(context.Background(), f, 100*time.Millisecond)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -127,7 +127,7 @@ func TestTasksSurviveKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	wait.Until(t, 60*time.Second, "every task completed", func() bool { return completed() == n })
-	chk, err := check.Tasks(t.Context(), c)
+	chk, err := check.Tasks(t.Context(), c, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestTasksSurviveKill(t *testing.T) {
 	// The check must be able to fail: journal a task twice, as a worker
 	// that ran a redelivered task again would.
 	c2 := &twiceJournal{Cluster: c, id: "task-0007"}
-	if chk, err := check.Tasks(t.Context(), c2); err != nil || chk.OK || chk.Counts["executed_twice"] != 1 {
+	if chk, err := check.Tasks(t.Context(), c2, time.Second); err != nil || chk.OK || chk.Counts["executed_twice"] != 1 {
 		t.Fatalf("with task-0007 journaled twice: %+v, %v", chk, err)
 	}
 }

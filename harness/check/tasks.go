@@ -5,17 +5,26 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/nngbench/nngbench/harness/result"
+	"github.com/nngbench/nngbench/impl/api"
 )
 
 // Tasks checks the control plane's tasks against the workers' journals:
 // every accepted task completed, none pending, and none executed twice
 // (counted from executions in the journals, not from acknowledgements,
 // which a redelivery repeats). A worker killed between executing a task and
-// journaling it can hide one execution; it cannot invent one.
-func Tasks(ctx context.Context, s State) (result.Check, error) {
-	st, err := s.TaskStats(ctx)
+// journaling it can hide one execution; it cannot invent one. Tasks still
+// pending when it is called get up to within to complete: a task whose
+// result a fault held up is only dispatched again when its lease ends.
+func Tasks(ctx context.Context, s State, within time.Duration) (result.Check, error) {
+	var st api.TaskStats
+	took, _, err := until(ctx, within, func(ctx context.Context) (bool, error) {
+		var err error
+		st, err = s.TaskStats(ctx)
+		return err == nil && st.Pending == 0, err
+	})
 	if err != nil {
 		return result.Check{}, fmt.Errorf("check: tasks: %w", err)
 	}
@@ -43,6 +52,7 @@ func Tasks(ctx context.Context, s State) (result.Check, error) {
 			"accepted": int64(st.Accepted), "completed": int64(st.Completed), "pending": int64(st.Pending),
 			"executed": int64(len(runs)), "executed_twice": int64(len(twice)),
 			"redelivered": int64(st.Redelivered), "duplicate_results": int64(st.Duplicates),
+			"wait_ms": took.Milliseconds(),
 		},
 	}
 	var why []string

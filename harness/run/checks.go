@@ -42,7 +42,7 @@ func (r *runner) clusterChecks(ctx context.Context) []result.Check {
 	out := []result.Check{check.Instances(ctx, r.cluster, within, down...)}
 	cfg, _ := check.Config(ctx, r.cluster, within, down...)
 	out = append(out, cfg)
-	if tasks, err := check.Tasks(ctx, r.cluster); err != nil {
+	if tasks, err := check.Tasks(ctx, r.cluster, settle+2*r.taskLease()); err != nil {
 		out = append(out, result.Check{Name: "tasks", Detail: err.Error(), Counts: map[string]int64{}})
 	} else {
 		out = append(out, tasks)
@@ -51,6 +51,15 @@ func (r *runner) clusterChecks(ctx context.Context) []result.Check {
 		out = append(out, check.Retries(*r.sockets, after, controlplane.Default().Retry.MaxRetries))
 	}
 	return out
+}
+
+// taskLease is how long a worker has for a task before it is dispatched
+// again: a task held up by a fault may take two to complete.
+func (r *runner) taskLease() time.Duration {
+	if l := r.s.Cluster.TaskLease; l > 0 {
+		return l
+	}
+	return controlplane.Default().Tasks.Lease.D()
 }
 
 func (r *runner) heartbeatTimeout() time.Duration {

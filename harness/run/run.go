@@ -284,6 +284,12 @@ func (r *runner) spec(i int, w scenario.Workload) load.Spec {
 	if r.lives != nil {
 		spec.Observe = r.lives[i].observe
 	}
+	if w.Mode == scenario.ModeImpl && w.Pattern == scenario.PatternPushPull && len(r.s.Faults) > 0 {
+		// A task whose result a fault lost completes only once its lease
+		// has ended and it ran again: the drain waits for that (it ends as
+		// soon as every task is in) before counting one lost.
+		spec.Grace = 2*r.taskLease() + load.DefaultGrace
+	}
 	// inproc sockets meet in memory: its raw peers stay in this process, as its workers do.
 	if w.Mode == scenario.ModeRaw && r.o.Peer != "" && r.s.Transport != scenario.TransportInproc {
 		spec.Procs = &load.Procs{Bin: r.o.Peer, Stderr: r.peerLog}

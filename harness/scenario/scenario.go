@@ -95,7 +95,7 @@ type Fault struct {
 	Latency       time.Duration // latency: added to each chunk of data
 	Jitter        time.Duration // latency: up to this much more or less
 	Delay         time.Duration // slow_close: before closing; slicer: between slices
-	Timeout       time.Duration // timeout: 0 holds data until healed; reset_peer: before the reset
+	Timeout       time.Duration // timeout: close after it, 0 = never (data is dropped until healed); reset_peer: before the reset
 	RestartAfter  time.Duration // kill: start the process again after this; 0 = never
 	Rate          int64         // bandwidth: bytes per second, written 100KiB or 100KiB/s
 	Bytes         int64         // limit_data: close after this many bytes
