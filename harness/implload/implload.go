@@ -169,18 +169,7 @@ func (s Spec) validate() error {
 	bad := func(format string, a ...any) {
 		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrSpec}, a...)...))
 	}
-	if !(s.Rate >= 0) {
-		bad("rate %v: must be >= 0", s.Rate)
-	}
-	if s.Duration <= 0 {
-		bad("duration %v: must be > 0", s.Duration)
-	}
-	if s.Warmup < 0 {
-		bad("warmup %v: must be >= 0", s.Warmup)
-	}
-	if s.Size.Max < s.Size.Min {
-		bad("size %v: max below min", s.Size)
-	}
+	errs = append(errs, s.ScheduleProblems(ErrSpec)...)
 	if s.Kill != nil || len(s.Silent) > 0 {
 		bad("kill and silent peers are raw mode only: impl mode kills workers with faults")
 	}

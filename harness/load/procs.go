@@ -21,12 +21,15 @@ import (
 type Procs struct {
 	// Bin is the path of the nngbench program. Required.
 	Bin string
-	// Stderr receives the peers' standard error; nil discards it. The end of it goes into
-	// the error about a peer that failed either way.
+	// Stderr receives the peers' standard error, one write at a time, so several peers can
+	// share a log; nil discards it. The end of it goes into the error about a peer that failed
+	// either way.
 	Stderr io.Writer
 	// Started, if set, is told each peer's process id once it is attached and ready: to
 	// watch for orphans.
 	Started func(peer, pid int)
+
+	stderrMu sync.Mutex // the peers' writes to Stderr, which come from a goroutine each
 }
 
 // Peer processes' time limits.
@@ -84,7 +87,7 @@ func startProc(p *Procs, i int, args, env []string) (*peerProc, error) {
 		cmd.Env = append(os.Environ(), env...)
 	}
 	pp := &peerProc{index: i, cmd: cmd, events: make(chan peerEvent, 4), report: make(chan procReport, 1),
-		done: make(chan struct{}), tail: &tailWriter{w: p.Stderr}}
+		done: make(chan struct{}), tail: &tailWriter{w: p.Stderr, wMu: &p.stderrMu}}
 	cmd.Stderr = pp.tail
 	var err error
 	if pp.stdin, err = cmd.StdinPipe(); err != nil {
@@ -265,22 +268,25 @@ func (r procReport) replay(window time.Time, observe func(int, Stamp)) (*record.
 
 // tailWriter keeps the last bytes written to it, for errors, and passes everything on to w.
 type tailWriter struct {
-	mu  sync.Mutex
-	w   io.Writer
+	mu  sync.Mutex // buf
 	buf []byte
+	w   io.Writer
+	wMu *sync.Mutex // w, which other peers' tails write to as well
 }
 
 const tailSize = 2048
 
 func (t *tailWriter) Write(b []byte) (int, error) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	t.buf = append(t.buf, b...)
 	if len(t.buf) > tailSize {
 		t.buf = append(t.buf[:0], t.buf[len(t.buf)-tailSize:]...)
 	}
+	t.mu.Unlock()
 	if t.w != nil {
+		t.wMu.Lock()
 		_, _ = t.w.Write(b) // a failing log must not fail the peer
+		t.wMu.Unlock()
 	}
 	return len(b), nil
 }

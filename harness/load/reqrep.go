@@ -17,17 +17,10 @@ func runReqRep(ctx context.Context, spec Spec, w *wiring) (*Outcome, error) {
 	if err := w.hub.SetOption(mangos.OptionRetryTime, time.Duration(0)); err != nil {
 		return nil, err
 	}
-	var ewg sync.WaitGroup
-	for _, p := range w.peers {
-		for range spec.Concurrency { // as many echoes as requests can be in flight
-			ctxt, err := p.OpenContext()
-			if err != nil {
-				w.close()
-				ewg.Wait()
-				return nil, err
-			}
-			ewg.Go(func() { echo(ctxt) })
-		}
+	// As many echoes as requests can be in flight.
+	echoes, err := serveContexts(w, spec.Concurrency, func(c mangos.Context, _ int) { echo(c) })
+	if err != nil {
+		return nil, err
 	}
 	c := newClock(spec)
 	senders := runSenders(ctx, spec, c, func(ctx context.Context, s *sender, src source) {
@@ -35,7 +28,7 @@ func runReqRep(ctx context.Context, spec Spec, w *wiring) (*Outcome, error) {
 	})
 	// Every request has had its reply or timed out: nothing is in flight to drain.
 	w.close()
-	ewg.Wait()
+	echoes()
 	var errs []error
 	for _, r := range w.reports() { // the repliers' own logs add nothing: replies are timed here
 		errs = append(errs, r.err)
@@ -46,6 +39,25 @@ func runReqRep(ctx context.Context, spec Spec, w *wiring) (*Outcome, error) {
 	}
 	o.finish()
 	return o, errors.Join(errs...)
+}
+
+// serveContexts opens n mangos contexts on every peer's socket and serves each on a goroutine
+// of its own; wait waits for them once the sockets are closed. On error it closes the wiring and
+// waits itself.
+func serveContexts(w *wiring, n int, serve func(c mangos.Context, peer int)) (wait func(), err error) {
+	var wg sync.WaitGroup
+	for i, p := range w.peers {
+		for range n {
+			c, err := p.OpenContext()
+			if err != nil {
+				w.close()
+				wg.Wait()
+				return nil, err
+			}
+			wg.Go(func() { serve(c, i) })
+		}
+	}
+	return wg.Wait, nil
 }
 
 // echo answers every request with its own payload until the socket closes.

@@ -102,14 +102,12 @@ func (s Spec) withDefaults() Spec {
 	return s
 }
 
-// Validate returns every problem of s, joined.
-func (s Spec) Validate() error {
+// ScheduleProblems returns what is wrong with the fields every driver, raw
+// or impl, reads alike (rate, duration, warmup, size), each wrapping kind.
+func (s Spec) ScheduleProblems(kind error) []error {
 	var errs []error
 	bad := func(format string, a ...any) {
-		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrSpec}, a...)...))
-	}
-	if _, ok := kinds[s.Pattern]; !ok {
-		bad("pattern %q has no raw driver", s.Pattern)
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{kind}, a...)...))
 	}
 	if !(s.Rate >= 0) {
 		bad("rate %v: must be >= 0", s.Rate)
@@ -123,6 +121,19 @@ func (s Spec) Validate() error {
 	if s.Size.Max < s.Size.Min {
 		bad("size %v: max below min", s.Size)
 	}
+	return errs
+}
+
+// Validate returns every problem of s, joined.
+func (s Spec) Validate() error {
+	var errs []error
+	bad := func(format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrSpec}, a...)...))
+	}
+	if _, ok := kinds[s.Pattern]; !ok {
+		bad("pattern %q has no raw driver", s.Pattern)
+	}
+	errs = append(errs, s.ScheduleProblems(ErrSpec)...)
 	if s.Kill != nil && (s.Kill.Peer < 0 || s.Kill.Peer >= max(s.Peers, 1)) {
 		bad("kill peer %d: not one of %d peers", s.Kill.Peer, max(s.Peers, 1))
 	}

@@ -36,18 +36,11 @@ type surveyReply struct {
 // for that peer. Open loop, surveys overlap (one context each); closed loop, each of the
 // Concurrency senders has one survey at a time.
 func runSurvey(ctx context.Context, spec Spec, w *wiring) (*Outcome, error) {
-	var rwg sync.WaitGroup
-	for i, p := range w.peers {
-		silent := slices.Contains(spec.Silent, i)
-		for range spec.Concurrency {
-			ctxt, err := p.OpenContext()
-			if err != nil {
-				w.close()
-				rwg.Wait()
-				return nil, err
-			}
-			rwg.Go(func() { respond(ctxt, i, silent, spec.Observe) })
-		}
+	respondents, err := serveContexts(w, spec.Concurrency, func(c mangos.Context, peer int) {
+		respond(c, peer, slices.Contains(spec.Silent, peer), spec.Observe)
+	})
+	if err != nil {
+		return nil, err
 	}
 	c := newClock(spec)
 	surveys := make([][]*survey, spec.Concurrency) // by sender id: each sender writes only its own
@@ -56,7 +49,7 @@ func runSurvey(ctx context.Context, spec Spec, w *wiring) (*Outcome, error) {
 	})
 	// Every survey has passed its deadline: nothing is in flight to drain.
 	w.close()
-	rwg.Wait()
+	respondents()
 	var errs []error
 	for _, r := range w.reports() { // replies are timed here: the logs only feed Observe
 		err := r.err

@@ -135,7 +135,7 @@ func (r *runner) execute(ctx context.Context) {
 			return
 		}
 		defer f.Close()
-		r.peerLog = &lockedWriter{w: f}
+		r.peerLog = f
 	}
 	r.start = time.Now()
 	if r.cluster != nil {
@@ -304,18 +304,6 @@ func hasRaw(s *scenario.Scenario) bool {
 		}
 	}
 	return false
-}
-
-// lockedWriter lets the peers of several workloads share one log.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 // senders is how many goroutines send workload w, or for impl-mode open
