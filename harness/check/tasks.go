@@ -28,15 +28,17 @@ func Tasks(ctx context.Context, s State, within time.Duration) (result.Check, er
 	if err != nil {
 		return result.Check{}, fmt.Errorf("check: tasks: %w", err)
 	}
-	runs := map[string]int{}
-	for _, w := range s.Workers() {
-		ids, err := s.Journal(w)
-		if err != nil {
-			return result.Check{}, fmt.Errorf("check: tasks: %w", err)
-		}
-		for _, id := range ids {
-			runs[id]++
-		}
+	// A worker journals a task just after its result has gone out, so the
+	// control plane can count a completion a moment before its line is
+	// written: give the journals a moment to catch up. They can stay behind
+	// for good (a worker killed before journaling), hence the bound.
+	var runs map[string]int
+	if _, _, err := until(ctx, journalLag, func(context.Context) (bool, error) {
+		var err error
+		runs, err = executions(s)
+		return err == nil && uint64(len(runs)) >= st.Completed, err
+	}); err != nil {
+		return result.Check{}, fmt.Errorf("check: tasks: %w", err)
 	}
 	var twice []string
 	for id, n := range runs {
@@ -64,6 +66,24 @@ func Tasks(ctx context.Context, s State, within time.Duration) (result.Check, er
 	}
 	c.Detail = strings.Join(why, "; ")
 	return c, nil
+}
+
+// journalLag bounds the wait for the journals to show every completed task.
+const journalLag = time.Second
+
+// executions counts each task's executions in every worker's journal.
+func executions(s State) (map[string]int, error) {
+	runs := map[string]int{}
+	for _, w := range s.Workers() {
+		ids, err := s.Journal(w)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			runs[id]++
+		}
+	}
+	return runs, nil
 }
 
 // first returns the first n of ids, and says how many more there are.

@@ -95,16 +95,22 @@ func testTasks(t *testing.T, c *cluster.Cluster, n int) {
 	wait.Until(t, 10*time.Second, "every task completed", func() bool {
 		return c.ControlPlane().TaskStats().Completed >= uint64(n)
 	})
-	seen := map[string]int{}
-	for _, w := range c.Workers() {
-		ids, err := c.Journal(w)
-		if err != nil {
-			t.Fatal(err)
+	// A worker journals a task just after its result goes out: wait for
+	// the lines of the completed tasks.
+	var seen map[string]int
+	wait.Until(t, 5*time.Second, "every task journaled", func() bool {
+		seen = map[string]int{}
+		for _, w := range c.Workers() {
+			ids, err := c.Journal(w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, id := range ids {
+				seen[id]++
+			}
 		}
-		for _, id := range ids {
-			seen[id]++
-		}
-	}
+		return len(seen) >= n
+	})
 	for _, task := range tasks {
 		if seen[task.ID] != 1 {
 			t.Errorf("task %s executed %d times, want once", task.ID, seen[task.ID])
