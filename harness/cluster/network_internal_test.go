@@ -1,8 +1,10 @@
 package cluster
 
 import (
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -39,5 +41,33 @@ func TestSocketDir(t *testing.T) {
 				t.Errorf("after close: %v; want the folder removed only if temporary", err)
 			}
 		})
+	}
+}
+
+// freePort's ports are free and below the ephemeral range, where nothing
+// listening on port 0 or connecting out can take them.
+func TestFreePort(t *testing.T) {
+	seen := map[string]bool{}
+	for range 20 {
+		addr, err := freePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, p, err := net.SplitHostPort(addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if port, _ := strconv.Atoi(p); port < lowestPort || port >= ephemeralStart() {
+			t.Fatalf("port %d outside [%d, %d)", port, lowestPort, ephemeralStart())
+		}
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Fatalf("%s is not free: %v", addr, err)
+		}
+		_ = ln.Close()
+		seen[addr] = true
+	}
+	if len(seen) < 15 {
+		t.Errorf("%d distinct ports in 20: not spread over the range", len(seen))
 	}
 }
