@@ -27,7 +27,8 @@ const (
 func freePort() (string, error) {
 	hi := ephemeralStart()
 	for range portTries {
-		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(lowestPort+rand.IntN(hi-lowestPort)))
+		port := lowestPort + rand.IntN(hi-lowestPort) //nolint:gosec // spreads test ports; nothing to guess
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			continue // taken: try another
