@@ -75,7 +75,7 @@ gate: build
 		--markdown $(GATE_OUT)/gate.md --charts $(GATE_OUT)/compare
 
 # Harness fidelity: nngbench raw mode against mangos' own perf tool (throughput, round trip),
-# and what an idle toxiproxy costs; writes $(BENCH_OUT)/fidelity.json. About a minute.
+# and what an idle toxiproxy costs; writes $(BENCH_OUT)/fidelity.json. About 80 s.
 fidelity:
 	@mkdir -p $(BENCH_OUT)
 	$(GO) run ./scripts/fidelity -out $(BENCH_OUT)

@@ -43,7 +43,7 @@ func peerCmd() *cobra.Command {
 	f.StringVar(&o.Addr, "addr", "", "the hub's address to dial")
 	f.IntVar(&o.Index, "index", 0, "this peer's index among the run's peers")
 	f.IntVar(&o.Concurrency, "concurrency", 1, "requests or surveys answered at once")
-	f.BoolVar(&o.Silent, "silent", false, "survey: read every survey, answer none")
+	f.BoolVar(&o.Silent, "silent", false, "reqrep, survey: read every request, answer none")
 	f.DurationVar(&o.Max, "max", load.DefaultPeerMax, "stop and report after this long even if never told")
 	f.DurationVar(&o.Connect, "connect", load.DefaultConnect, "how long to wait for the connection")
 	return c

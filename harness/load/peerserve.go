@@ -43,7 +43,7 @@ type PeerOptions struct {
 	// Concurrency is how many requests (surveys) the peer answers at once, reqrep and survey
 	// only; default 1.
 	Concurrency int
-	// Silent makes a respondent read every survey and answer none.
+	// Silent makes a replier (respondent) read every request (survey) and answer none.
 	Silent bool
 	// Max ends the peer, with its report, after this long even if never told; default
 	// DefaultPeerMax.
@@ -222,7 +222,7 @@ func (p *peerServer) echo(c mangos.Context, log *arrivalLog) {
 			continue
 		}
 		p.note(log, m.Body, at)
-		if survey && p.o.Silent {
+		if p.o.Silent {
 			m.Free()
 			continue
 		}

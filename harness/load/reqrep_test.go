@@ -47,6 +47,40 @@ func TestReqRepClosedLoop(t *testing.T) {
 	t.Logf("closed loop, 4 in flight: %.0f req/s, p50 %vµs", recv.RecvRate, recv.Latency.P50)
 }
 
+// Requests to a replier that never answers time out (the watchdog closes their contexts) and
+// the senders go on with the replier that does; nothing is counted as an error.
+func TestReqRepSilentReplierTimesOut(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		procs bool
+	}{{"goroutines", false}, {"processes", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			spec := load.Spec{Pattern: scenario.PatternReqRep, Concurrency: 2, Peers: 2, Silent: []int{1},
+				Warmup: 100 * time.Millisecond, Duration: time.Second, Timeout: 100 * time.Millisecond,
+				Size: scenario.SizeRange{Min: 64, Max: 64}}
+			if tc.procs {
+				spec.Procs = procs(t)
+			}
+			o := run(t, spec)
+			send, recv := snapshots(o)
+			// Each timeout holds its sender for at least Timeout.
+			most := int64(spec.Concurrency) * int64((spec.Warmup+spec.Duration)/spec.Timeout+1)
+			if recv.Timeouts == 0 || recv.Timeouts > most {
+				t.Errorf("timeouts %d, want 1..%d", recv.Timeouts, most)
+			}
+			if recv.Received == 0 || recv.Received+recv.Timeouts > send.Sent {
+				t.Errorf("sent %d, answered %d, timed out %d", send.Sent, recv.Received, recv.Timeouts)
+			}
+			if recv.Errors+send.Errors != 0 {
+				t.Errorf("errors %d, send errors %d", recv.Errors, send.Errors)
+			}
+			t.Logf("sent %d, answered %d, timed out %d", send.Sent, recv.Received, recv.Timeouts)
+		})
+	}
+}
+
 func TestSpecValidate(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {

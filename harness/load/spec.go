@@ -43,7 +43,8 @@ type Spec struct {
 	// Grace bounds the drain after the last send: receivers get until then to catch up before the
 	// sockets close. Default DefaultGrace.
 	Grace time.Duration
-	// Timeout bounds each blocking send, and how long a request or survey waits for replies.
+	// Timeout bounds each blocking send, and how long a request or survey waits for replies (a
+	// request up to a tenth of Timeout longer: a watchdog times requests out, not mangos).
 	// Closed loop, one way, sends block for as long as the peers push back (that is what the
 	// loop measures) and the hub closes if one still blocks Timeout after the end.
 	// Default DefaultTimeout.
@@ -54,8 +55,9 @@ type Spec struct {
 	ExpectedInterval time.Duration
 	// Kill closes one receiver mid-run, as a crashed peer would; nil kills none.
 	Kill *Kill
-	// Silent lists respondents (0-based) that read every survey and never answer, survey only:
-	// each of their surveys is lost for them. Nil: all answer.
+	// Silent lists peers (0-based) that read every request (survey) and never answer, reqrep and
+	// survey only: each of their surveys is lost for them, each request sent to them times out.
+	// Nil: all answer.
 	Silent []int
 	// Observe, if set, is called by every receiver for every stamped message it gets, from the
 	// receivers' goroutines: it must be safe for concurrent use. For tests and live checks.
@@ -138,8 +140,8 @@ func (s Spec) Validate() error {
 		bad("kill peer %d: not one of %d peers", s.Kill.Peer, max(s.Peers, 1))
 	}
 	for _, p := range s.Silent {
-		if s.Pattern != scenario.PatternSurvey || p < 0 || p >= max(s.Peers, 1) {
-			bad("silent peer %d: not one of %d respondents of a survey", p, max(s.Peers, 1))
+		if (s.Pattern != scenario.PatternSurvey && s.Pattern != scenario.PatternReqRep) || p < 0 || p >= max(s.Peers, 1) {
+			bad("silent peer %d: not one of %d repliers or respondents", p, max(s.Peers, 1))
 		}
 	}
 	if s.Procs != nil && s.Procs.Bin == "" {

@@ -87,6 +87,7 @@ func TestSpecValidateSurvey(t *testing.T) {
 		{"survey has a raw driver", load.Spec{Pattern: scenario.PatternSurvey, Duration: time.Second, Peers: 2}, true},
 		{"silent respondent", load.Spec{Pattern: scenario.PatternSurvey, Duration: time.Second, Peers: 2, Silent: []int{1}}, true},
 		{"silent peer that is not there", load.Spec{Pattern: scenario.PatternSurvey, Duration: time.Second, Peers: 2, Silent: []int{2}}, false},
+		{"silent replier", load.Spec{Pattern: scenario.PatternReqRep, Duration: time.Second, Peers: 2, Silent: []int{1}}, true},
 		{"silent outside survey", load.Spec{Pattern: scenario.PatternBus, Duration: time.Second, Silent: []int{0}}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -56,7 +56,7 @@ func (o options) validate() error {
 func main() {
 	var o options
 	flag.StringVar(&o.out, "out", "reports/latest", "folder for fidelity.json")
-	flag.IntVar(&o.rounds, "rounds", 5, "runs of each tool per comparison, alternating")
+	flag.IntVar(&o.rounds, "rounds", 9, "runs of each tool per comparison, alternating")
 	flag.IntVar(&o.size, "size", 1024, "message size in bytes")
 	flag.IntVar(&o.thrCount, "thr-count", 300000, "messages local_thr counts (remote_thr sends 20% more)")
 	flag.IntVar(&o.latCount, "lat-count", 20000, "round trips of remote_reqlat")
