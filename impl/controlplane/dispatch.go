@@ -2,7 +2,6 @@ package controlplane
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -62,7 +61,7 @@ func (cp *ControlPlane) redelivered(ids []string, now time.Time) {
 // sendBatch pushes one batch; false once ctx has ended. A batch that
 // cannot be pushed is not lost: its lease ends and it goes out again.
 func (cp *ControlPlane) sendBatch(ctx context.Context, d dispatchable) bool {
-	data, err := json.Marshal(api.TaskBatch{Tasks: d.tasks, LeaseUntil: d.leaseUntil})
+	data, err := api.EncodeTasks(api.TaskBatch{Tasks: d.tasks, LeaseUntil: d.leaseUntil})
 	if err == nil {
 		_, err = cp.push.PushTask(ctx, api.TaskEndpoint, data)
 	}
@@ -91,8 +90,8 @@ func (cp *ControlPlane) readResults(ctx context.Context) {
 }
 
 func (cp *ControlPlane) onResults(e *envelope.Envelope) {
-	var rb api.ResultBatch
-	if err := json.Unmarshal(e.Data, &rb); err != nil {
+	rb, err := api.DecodeResults(e.Data)
+	if err != nil {
 		cp.log.Warn("dropped a result message that is not a result batch", "sender", e.Sender, "error", err)
 		return
 	}

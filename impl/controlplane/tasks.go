@@ -1,7 +1,6 @@
 package controlplane
 
 import (
-	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -60,11 +59,11 @@ func (cp *ControlPlane) SubmitTasks(tasks []api.Task) error {
 	}
 	entries := make([]*taskEntry, len(tasks))
 	for i, t := range tasks {
-		b, err := json.Marshal(t)
+		n, err := api.TaskSize(t)
 		if err != nil {
 			return fmt.Errorf("%w: task %d: %w", ErrBadRequest, i, err)
 		}
-		entries[i] = &taskEntry{task: t, size: len(b) + 1, queued: true}
+		entries[i] = &taskEntry{task: t, size: n + 1, queued: true}
 	}
 	return cp.tasks.submit(entries)
 }

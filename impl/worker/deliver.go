@@ -66,7 +66,7 @@ func (w *Worker) send(b api.TaskBatch, results []api.TaskResult) {
 // pushResults pushes one ResultBatch and waits until it is written to the
 // connection (or Close's grace ends).
 func (w *Worker) pushResults(results []api.TaskResult) error {
-	data, err := envelope.DataOf(api.ResultBatch{Results: results})
+	data, err := api.EncodeResults(api.ResultBatch{Results: results})
 	if err != nil {
 		return err
 	}

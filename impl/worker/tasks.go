@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -31,8 +30,8 @@ func (w *Worker) taskLoop(ctx context.Context) {
 			w.log.Warn("ignored a message on the task socket", "endpoint", e.Endpoint, "id", e.ID)
 			continue
 		}
-		var b api.TaskBatch
-		if err := json.Unmarshal(e.Data, &b); err != nil {
+		b, err := api.DecodeTasks(e.Data)
+		if err != nil {
 			w.log.Warn("ignored a task batch that does not decode", "id", e.ID, "error", err)
 			continue
 		}

@@ -224,3 +224,25 @@ func TestJournalSurvivesRestart(t *testing.T) {
 		t.Errorf("journal %q", b)
 	}
 }
+
+// A task message whose data is not a task batch is dropped, with no result
+// and no crash, and the next batch is run as usual.
+func TestMalformedTaskBatchIgnored(t *testing.T) {
+	cp, w, _ := taskWorker(t, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	for _, data := range []string{`{"tasks":"not a list"}`, `[1,2]`, `{"tasks":[{"id":7}]}`, `"x"`} {
+		if _, err := cp.push.PushTask(ctx, api.TaskEndpoint, []byte(data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	good := api.Task{ID: "good", Kind: api.TaskEcho, Payload: "<ok & fine>"}
+	cp.sendTasks(api.TaskBatch{Tasks: []api.Task{good}, LeaseUntil: lease(time.Minute)})
+	res := collect(t, cp, 1)
+	if len(res) != 1 || res[0].TaskID != "good" || res[0].Output != good.Payload || res[0].Error != "" {
+		t.Fatalf("results %+v, want only the good task's", res)
+	}
+	if st := w.Stats(); st.TasksExecuted != 1 {
+		t.Errorf("executed %d tasks, want 1", st.TasksExecuted)
+	}
+}
