@@ -3,18 +3,21 @@ package transport
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"go.nanomsg.org/mangos/v3"
 	mtransport "go.nanomsg.org/mangos/v3/transport"
 )
 
-// Socket.Listen binds tcp and tls+tcp addresses with the listener below
+// Socket.Listen binds tcp, tls+tcp and ipc addresses with the listener below
 // instead of mangos' own. mangos v3.4.2 hands each accepted connection to a
 // handshaker whose Close reads a field that the handshake goroutine writes
 // without a lock, so closing a listener while a peer is connecting is a data
@@ -30,6 +33,7 @@ import (
 const (
 	safeTCP = "nngbench-tcp"
 	safeTLS = "nngbench-tls+tcp"
+	safeIPC = "nngbench-ipc"
 )
 
 // handshakeTimeout bounds the SP (and TLS) handshake of an accepted
@@ -40,11 +44,12 @@ const handshakeTimeout = 10 * time.Second
 func init() {
 	mtransport.RegisterTransport(safeTransport{scheme: safeTCP, wire: "tcp"})
 	mtransport.RegisterTransport(safeTransport{scheme: safeTLS, wire: "tls+tcp", tls: true})
+	mtransport.RegisterTransport(safeTransport{scheme: safeIPC, wire: "ipc", ipc: true})
 }
 
 // listenAddr returns the address to give mangos for binding addr.
 func listenAddr(addr string) string {
-	for _, m := range [...]struct{ wire, safe string }{{"tcp", safeTCP}, {"tls+tcp", safeTLS}} {
+	for _, m := range [...]struct{ wire, safe string }{{"tcp", safeTCP}, {"tls+tcp", safeTLS}, {"ipc", safeIPC}} {
 		if rest, ok := strings.CutPrefix(addr, m.wire+"://"); ok {
 			return m.safe + "://" + rest
 		}
@@ -56,6 +61,7 @@ func listenAddr(addr string) string {
 type safeTransport struct {
 	scheme, wire string
 	tls          bool
+	ipc          bool // a unix socket, with mangos' ipc framing
 }
 
 func (t safeTransport) Scheme() string { return t.scheme }
@@ -69,8 +75,13 @@ func (t safeTransport) NewListener(addr string, sock mangos.Socket) (mtransport.
 	if err != nil {
 		return nil, err
 	}
-	if _, err := mtransport.ResolveTCPAddr(hostPort); err != nil {
-		return nil, err
+	if t.ipc && hostPort == "" {
+		return nil, mangos.ErrBadTran
+	}
+	if !t.ipc {
+		if _, err := mtransport.ResolveTCPAddr(hostPort); err != nil {
+			return nil, err
+		}
 	}
 	return &listener{
 		t:       t,
@@ -119,7 +130,7 @@ func (l *listener) Listen() error {
 			return mangos.ErrTLSNoCert
 		}
 	}
-	inner, err := l.lc.Listen(context.Background(), "tcp", l.addr)
+	inner, err := l.listen()
 	if err != nil {
 		return err
 	}
@@ -130,6 +141,33 @@ func (l *listener) Listen() error {
 	l.wg.Add(1)
 	go l.accept(l.l)
 	return nil
+}
+
+// listen binds the address: tcp, or a unix socket, replacing the file of one
+// that nobody listens on any more (a crashed process leaves it), as mangos does.
+func (l *listener) listen() (net.Listener, error) {
+	if !l.t.ipc {
+		return l.lc.Listen(context.Background(), "tcp", l.addr)
+	}
+	nl, err := l.lc.Listen(context.Background(), "unix", l.addr)
+	if err == nil || !errors.Is(err, syscall.EADDRINUSE) {
+		return nl, err
+	}
+	if st, serr := os.Stat(l.addr); serr != nil || st.Mode()&os.ModeSocket == 0 {
+		return nil, mangos.ErrAddrInUse // not a socket: not ours to remove
+	}
+	c, derr := net.DialTimeout("unix", l.addr, 100*time.Millisecond)
+	if derr == nil {
+		_ = c.Close()
+		return nil, mangos.ErrAddrInUse // somebody listens there
+	}
+	if !errors.Is(derr, syscall.ECONNREFUSED) {
+		return nil, mangos.ErrAddrInUse
+	}
+	if err := os.Remove(l.addr); err != nil {
+		return nil, err
+	}
+	return l.lc.Listen(context.Background(), "unix", l.addr)
 }
 
 func (l *listener) accept(nl net.Listener) {
@@ -205,7 +243,12 @@ func (l *listener) negotiate(c net.Conn, maxRecv int) (*pipe, error) {
 	if err := c.SetDeadline(time.Time{}); err != nil {
 		return nil, err
 	}
-	cp := mtransport.NewConnPipe(c, l.proto)
+	var cp mtransport.ConnPipe
+	if l.t.ipc {
+		cp = mtransport.NewConnPipeIPC(c, l.proto)
+	} else {
+		cp = mtransport.NewConnPipe(c, l.proto)
+	}
 	cp.SetOption(mangos.OptionMaxRecvSize, maxRecv)
 	if tc, ok := c.(*tls.Conn); ok {
 		cp.SetOption(mangos.OptionTLSConnState, tc.ConnectionState())
@@ -260,11 +303,17 @@ func (l *listener) SetOption(name string, v any) error {
 			l.maxRecv = n
 		}
 	case mangos.OptionKeepAliveTime:
+		if l.t.ipc {
+			return mangos.ErrBadOption
+		}
 		var d time.Duration
 		if d, ok = v.(time.Duration); ok {
 			l.lc.KeepAlive = d
 		}
 	case mangos.OptionKeepAlive:
+		if l.t.ipc {
+			return mangos.ErrBadOption
+		}
 		var on bool
 		if on, ok = v.(bool); ok {
 			l.lc.KeepAlive = -1 // net.ListenConfig: negative disables, 0 is the default period
@@ -273,6 +322,9 @@ func (l *listener) SetOption(name string, v any) error {
 			}
 		}
 	case mangos.OptionNoDelay: // Go sets TCP_NODELAY on every connection
+		if l.t.ipc {
+			return mangos.ErrBadOption
+		}
 		_, ok = v.(bool)
 	case mangos.OptionTLSConfig:
 		if !l.t.tls {
@@ -298,11 +350,17 @@ func (l *listener) GetOption(name string) (any, error) {
 	case mangos.OptionMaxRecvSize:
 		return l.maxRecv, nil
 	case mangos.OptionKeepAliveTime:
-		return l.lc.KeepAlive, nil
+		if !l.t.ipc {
+			return l.lc.KeepAlive, nil
+		}
 	case mangos.OptionKeepAlive:
-		return l.lc.KeepAlive >= 0, nil
+		if !l.t.ipc {
+			return l.lc.KeepAlive >= 0, nil
+		}
 	case mangos.OptionNoDelay:
-		return true, nil
+		if !l.t.ipc {
+			return true, nil
+		}
 	case mangos.OptionTLSConfig:
 		if l.t.tls {
 			return l.tlsCfg, nil

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -40,7 +42,7 @@ func handshakes(addr string, proto uint16, done *atomic.Int64, stop <-chan struc
 			return
 		default:
 		}
-		c, err := net.DialTimeout("tcp", strings.TrimPrefix(addr, "tcp://"), time.Second)
+		c, err := dialRaw(addr)
 		if err != nil {
 			continue // the listener is gone: keep going until told to stop
 		}
@@ -54,15 +56,37 @@ func handshakes(addr string, proto uint16, done *atomic.Int64, stop <-chan struc
 	}
 }
 
+// dialRaw opens a bare connection to a tcp:// or ipc:// address.
+func dialRaw(addr string) (net.Conn, error) {
+	if path, ok := strings.CutPrefix(addr, "ipc://"); ok {
+		return net.DialTimeout("unix", path, time.Second)
+	}
+	return net.DialTimeout("tcp", strings.TrimPrefix(addr, "tcp://"), time.Second)
+}
+
+// listenAddrs are the addresses each listener test binds: tcp and ipc.
+func listenAddrs(t *testing.T) map[string]func() string {
+	return map[string]func() string{
+		"tcp": func() string { return "tcp://127.0.0.1:0" },
+		"ipc": func() string { return "ipc://" + filepath.Join(t.TempDir(), "l.ipc") },
+	}
+}
+
 // TestListenerClosesDuringHandshakes closes listeners while peers are in the
-// middle of connecting. With mangos v3.4.2's own tcp listener the race
-// detector reports a data race here (its handshaker's Close against the
+// middle of connecting. With mangos v3.4.2's own tcp and ipc listeners the
+// race detector reports a data race here (its handshaker's Close against the
 // handshake goroutine); ours must close cleanly and leave no goroutine.
 func TestListenerClosesDuringHandshakes(t *testing.T) {
 	proto := pairProto(t)
+	for name, at := range listenAddrs(t) {
+		t.Run(name, func(t *testing.T) { closeDuringHandshakes(t, proto, at) })
+	}
+}
+
+func closeDuringHandshakes(t *testing.T, proto uint16, at func() string) {
 	for range 20 {
 		srv := open(t, "server", transport.Options{}, nil)
-		addr, err := srv.Listen("tcp://127.0.0.1:0")
+		addr, err := srv.Listen(at())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -83,8 +107,14 @@ func TestListenerClosesDuringHandshakes(t *testing.T) {
 
 func TestListenerRefusesBadHeaders(t *testing.T) {
 	proto := pairProto(t)
+	for name, at := range listenAddrs(t) {
+		t.Run(name, func(t *testing.T) { refusesBadHeaders(t, proto, at()) })
+	}
+}
+
+func refusesBadHeaders(t *testing.T, proto uint16, at string) {
 	srv := open(t, "server", transport.Options{}, nil)
-	addr, err := srv.Listen("tcp://127.0.0.1:0")
+	addr, err := srv.Listen(at)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +128,7 @@ func TestListenerRefusesBadHeaders(t *testing.T) {
 		{"wrong protocol", spHeader(proto + 1)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := net.Dial("tcp", strings.TrimPrefix(addr, "tcp://"))
+			c, err := dialRaw(addr)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -134,12 +164,18 @@ func isReset(err error) bool {
 // TestListenerCloseEndsSilentPeers: a peer that connects and never sends its
 // header does not hold Close up.
 func TestListenerCloseEndsSilentPeers(t *testing.T) {
+	for name, at := range listenAddrs(t) {
+		t.Run(name, func(t *testing.T) { closeEndsSilentPeers(t, at()) })
+	}
+}
+
+func closeEndsSilentPeers(t *testing.T, at string) {
 	srv := open(t, "server", transport.Options{}, nil)
-	addr, err := srv.Listen("tcp://127.0.0.1:0")
+	addr, err := srv.Listen(at)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := net.Dial("tcp", strings.TrimPrefix(addr, "tcp://"))
+	c, err := dialRaw(addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,6 +202,49 @@ func TestListenerCloseEndsSilentPeers(t *testing.T) {
 	}
 	if _, err := c.Read(make([]byte, 1)); !errors.Is(err, io.EOF) && !isReset(err) {
 		t.Fatalf("silent peer still connected: %v", err)
+	}
+}
+
+// A unix socket file that nobody listens on (its process died) is replaced;
+// one in use, or a file that is not a socket, is an error.
+func TestListenIPCStaleSocket(t *testing.T) {
+	dir := t.TempDir()
+	stale := filepath.Join(dir, "stale.ipc")
+	ul, err := net.ListenUnix("unix", &net.UnixAddr{Name: stale, Net: "unix"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ul.SetUnlinkOnClose(false) // as a killed process leaves it
+	if err := ul.Close(); err != nil {
+		t.Fatal(err)
+	}
+	srv := open(t, "server", transport.Options{}, nil)
+	addr, err := srv.Listen("ipc://" + stale)
+	if err != nil {
+		t.Fatalf("over a stale socket: %v", err)
+	}
+	if addr != "ipc://"+stale {
+		t.Errorf("bound %q, want ipc://%s", addr, stale)
+	}
+	cli := open(t, "client", transport.Options{}, nil)
+	if err := cli.Dial(addr); err != nil {
+		t.Fatal(err)
+	}
+	wait.Until(t, 5*time.Second, "a peer connected", func() bool { return srv.M.Connections() == 1 })
+
+	other := open(t, "other", transport.Options{}, nil)
+	if _, err := other.Listen(addr); err == nil {
+		t.Error("a second listener on a socket in use: no error")
+	}
+	plain := filepath.Join(dir, "plain")
+	if err := os.WriteFile(plain, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Listen("ipc://" + plain); err == nil {
+		t.Error("listening over a plain file: no error")
+	}
+	if b, err := os.ReadFile(plain); err != nil || string(b) != "x" {
+		t.Errorf("the plain file was touched: %q, %v", b, err)
 	}
 }
 
