@@ -88,8 +88,8 @@ func echo(c mangos.Context, silent bool) {
 }
 
 // flight is one sender's request in flight, which a watchdog times out by closing its context.
-// mangos' own deadlines arm a timer per Send and per Recv, and arming the earliest timer wakes the
-// netpoller: with them, a round trip took 4 µs (6%) longer than mangos' perf tool's, side by side.
+// mangos' own deadlines arm a timer (time.AfterFunc) per Send and per Recv: with them, a round
+// trip over loopback took 3.7 µs (5%) longer than without, in 12 alternating runs here.
 type flight struct {
 	mu      sync.Mutex
 	c       mangos.Context
@@ -169,9 +169,9 @@ func request(ctx context.Context, s *sender, src source, sock mangos.Socket, f *
 		}
 		buf, st := s.stamp(t)
 		f.begin(st.Actual)
-		err := c.Send(buf)
-		if err != nil {
-			expired := f.end()
+		var expired bool // the watchdog closed c: it serves no more requests
+		if err := c.Send(buf); err != nil {
+			expired = f.end()
 			if expired && errors.Is(err, mangos.ErrClosed) {
 				err = mangos.ErrSendTimeout
 			}
@@ -183,7 +183,7 @@ func request(ctx context.Context, s *sender, src source, sock mangos.Socket, f *
 			s.log.add(st.Seq, st.Intended, st.Actual)
 			m, err := c.Recv()
 			at := time.Now()
-			expired := f.end()
+			expired = f.end()
 			if expired && errors.Is(err, mangos.ErrClosed) {
 				err = mangos.ErrRecvTimeout
 			}
@@ -191,7 +191,7 @@ func request(ctx context.Context, s *sender, src source, sock mangos.Socket, f *
 				return
 			}
 		}
-		if f.end() { // a context the watchdog closed serves no more requests
+		if expired {
 			_ = c.Close()
 			next, err := f.open(sock)
 			if err != nil {
