@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -40,6 +41,10 @@ const (
 // connection: a peer that connects and says nothing is dropped instead of
 // holding a goroutine until the listener closes.
 const handshakeTimeout = 10 * time.Second
+
+// settleTimeout bounds how long Close waits for mangos to add the pipes
+// already accepted: moments, unless mangos itself is stuck.
+const settleTimeout = 5 * time.Second
 
 func init() {
 	mtransport.RegisterTransport(safeTransport{scheme: safeTCP, wire: "tcp"})
@@ -109,6 +114,34 @@ type listener struct {
 	ready  chan mtransport.Pipe
 	closed chan struct{}
 	once   sync.Once
+
+	unsettled atomic.Int64 // pipes Accept handed out that mangos has not yet added (or closed)
+}
+
+// optListener is a private option through which Socket finds its listener
+// behind mangos' (which passes unknown options down).
+const optListener = "nngbench-listener"
+
+// settle waits, up to d, until mangos has added (or dropped) every pipe
+// Accept handed out. mangos v3.4.2 deadlocks its accept goroutine when the
+// socket closes a pipe between taking it from Accept and adding it (addPipe
+// locks the pipe twice), so Socket.Close closes the listeners, settles, and
+// only then closes the socket.
+func (l *listener) settle(d time.Duration) {
+	if l.unsettled.Load() == 0 {
+		return
+	}
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	poll := time.NewTicker(100 * time.Microsecond)
+	defer poll.Stop()
+	for l.unsettled.Load() > 0 {
+		select {
+		case <-poll.C:
+		case <-deadline.C:
+			return
+		}
+	}
 }
 
 func (l *listener) Listen() error {
@@ -259,6 +292,8 @@ func (l *listener) negotiate(c net.Conn, maxRecv int) (*pipe, error) {
 func (l *listener) Accept() (mtransport.Pipe, error) {
 	select {
 	case p := <-l.ready:
+		l.unsettled.Add(1)
+		p.(*pipe).onSettle = func() { l.unsettled.Add(-1) }
 		return p, nil
 	case <-l.closed:
 		return nil, mangos.ErrClosed
@@ -344,6 +379,9 @@ func (l *listener) SetOption(name string, v any) error {
 }
 
 func (l *listener) GetOption(name string) (any, error) {
+	if name == optListener {
+		return l, nil
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	switch name {
@@ -372,13 +410,30 @@ func (l *listener) GetOption(name string) (any, error) {
 // pipe is mangos' connection pipe, closed through its connection: the
 // handshake that would mark mangos' pipe open happened here, so its own
 // Close would leave the connection open.
+//
+// It is settled (see listener.settle) once mangos first reads it, which its
+// protocol does only after adding it, or closes it.
 type pipe struct {
 	mtransport.ConnPipe
-	c    net.Conn
-	once sync.Once
+	c        net.Conn
+	once     sync.Once
+	onSettle func() // set by Accept, before mangos has the pipe
+	settled  sync.Once
+}
+
+func (p *pipe) settle() {
+	if p.onSettle != nil {
+		p.settled.Do(p.onSettle)
+	}
+}
+
+func (p *pipe) Recv() (*mangos.Message, error) {
+	p.settle()
+	return p.ConnPipe.Recv()
 }
 
 func (p *pipe) Close() error {
+	p.settle()
 	var err error
 	p.once.Do(func() { err = p.c.Close() })
 	return err

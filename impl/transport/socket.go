@@ -24,6 +24,9 @@ type Socket struct {
 	tls   *tls.Config // opts.TLS with refusals counted
 	dtls  *tls.Config // opts.DialTLS (or TLS) with refusals counted
 	close sync.Once
+
+	mu        sync.Mutex
+	listeners []mangos.Listener
 }
 
 // Open configures sock with o (after WithDefaults and Validate) and counts
@@ -110,6 +113,9 @@ func (s *Socket) Listen(addr string) (string, error) {
 	if err := l.Listen(); err != nil {
 		return "", fmt.Errorf("transport: listen %s: %w", addr, err)
 	}
+	s.mu.Lock()
+	s.listeners = append(s.listeners, l)
+	s.mu.Unlock()
 	bound := l.Address()
 	s.M.AddAddress(bound)
 	return bound, nil
@@ -136,6 +142,15 @@ func (s *Socket) Dial(addr string) error {
 func (s *Socket) Close() error {
 	var err error
 	s.close.Do(func() {
+		s.mu.Lock()
+		ls := s.listeners
+		s.mu.Unlock()
+		for _, l := range ls { // see listener.settle
+			_ = l.Close()
+			if v, gerr := l.GetOption(optListener); gerr == nil {
+				v.(*listener).settle(settleTimeout)
+			}
+		}
 		err = s.sock.Close()
 		s.reg.Remove(s.M)
 	})
