@@ -2,12 +2,12 @@ package check
 
 import (
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/nngbench/nngbench/harness/result"
 	"github.com/nngbench/nngbench/impl/controlplane"
+	"github.com/nngbench/nngbench/internal/stats"
 )
 
 // Within is how close to its pre-fault figure a workload must come again
@@ -114,7 +114,7 @@ func performance(r Run, f result.Fault) *float64 {
 		if len(p99s) == 0 {
 			continue // no baseline to come back to
 		}
-		baseP99, baseRecv := median(p99s), median(recv)
+		baseP99, baseRecv := stats.Median(p99s), stats.Median(recv)
 		for _, ph := range w.Phases {
 			if ph.Fault == f.Name && ph.Phase == result.PhaseBefore && ph.Latency.Count > 0 {
 				baseP99 = ph.Latency.P99
@@ -136,14 +136,4 @@ func performance(r Run, f result.Fault) *float64 {
 		return nil
 	}
 	return &worst
-}
-
-func median(v []float64) float64 {
-	s := slices.Clone(v)
-	sort.Float64s(s)
-	if n := len(s); n%2 == 1 {
-		return s[n/2]
-	} else {
-		return (s[n/2-1] + s[n/2]) / 2
-	}
 }

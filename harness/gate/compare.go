@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/nngbench/nngbench/harness/result"
+	nstats "github.com/nngbench/nngbench/internal/stats"
 )
 
 // Defaults of Options.
@@ -310,7 +311,7 @@ func (rep *Report) decide() {
 	rep.RunsNeeded = runsNeeded(level)
 	raw := make([]float64, len(rows))
 	for i, r := range rows {
-		r.BaseMedian, r.CandMedian = median(r.Base), median(r.Cand)
+		r.BaseMedian, r.CandMedian = nstats.Median(r.Base), nstats.Median(r.Cand)
 		r.Delta = relChange(r.BaseMedian, r.CandMedian)
 		raw[i] = pWorse(r.Base, r.Cand, r.higherBetter)
 	}

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/nngbench/nngbench/harness/result"
+	nstats "github.com/nngbench/nngbench/internal/stats"
 )
 
 // Median sums up repeated runs of one scenario as one result, for charts
@@ -36,7 +37,7 @@ func Median(runs []Run) *result.Result {
 			for k, s := range same {
 				v[k] = f(s)
 			}
-			return median(v)
+			return nstats.Median(v)
 		}
 		pct := func(f func(result.Workload) result.Percentiles) result.Percentiles {
 			return result.Percentiles{

@@ -5,6 +5,8 @@ import (
 	"slices"
 
 	"github.com/aclements/go-moremath/stats"
+
+	nstats "github.com/nngbench/nngbench/internal/stats"
 )
 
 // pWorse is the one-sided p-value of the Mann-Whitney U test of the
@@ -103,23 +105,10 @@ func holm(p []float64) []float64 {
 	return adj
 }
 
-// median of xs, which it does not change; NaN when empty.
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return math.NaN()
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if n := len(s); n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
 // spread is the largest distance of a value from the median, relative to
 // the median: the ± of the table.
 func spread(xs []float64) float64 {
-	m := median(xs)
+	m := nstats.Median(xs)
 	if m == 0 || math.IsNaN(m) {
 		return 0
 	}

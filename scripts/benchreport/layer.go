@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/nngbench/nngbench/internal/stats"
 	"io"
 	"os"
-	"slices"
 	"time"
 
 	"golang.org/x/perf/benchfmt"
@@ -95,16 +95,6 @@ func read(r io.Reader, name string) (map[string]map[string][]float64, int, error
 	return samples, runs, nil
 }
 
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if n := len(s); n%2 == 1 {
-		return s[n/2]
-	} else {
-		return (s[n/2-1] + s[n/2]) / 2
-	}
-}
-
 // writeLayer writes the section on the messaging layer's benchmarks.
 func writeLayer(w io.Writer, samples map[string]map[string][]float64, runs int) error {
 	fmt.Fprintf(w, "## Messaging layer beside bare mangos\n\n")
@@ -121,7 +111,7 @@ func writeLayer(w io.Writer, samples map[string]map[string][]float64, runs int) 
 			if len(m["cand/base"]) == 0 || len(m["base-sec/op"]) == 0 || len(m["cand-sec/op"]) == 0 {
 				continue // not in this input
 			}
-			base, cand, ratio := median(m["base-sec/op"]), median(m["cand-sec/op"]), median(m["cand/base"])
+			base, cand, ratio := stats.Median(m["base-sec/op"]), stats.Median(m["cand-sec/op"]), stats.Median(m["cand/base"])
 			target, met := "—", "—"
 			unit := "sec/op"
 			if c.throughput {

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/nngbench/nngbench/internal/stats"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -43,8 +45,8 @@ func TestSmoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, v := range map[string]float64{
-		"perf throughput": median(f.Throughput.Perf), "push/pull ratio": f.Throughput.PushPullRatio.Median,
-		"pair ratio": f.Throughput.PairRatio.Median, "perf round trip": median(f.RoundTrip.PerfUS),
+		"perf throughput": stats.Median(f.Throughput.Perf), "push/pull ratio": f.Throughput.PushPullRatio.Median,
+		"pair ratio": f.Throughput.PairRatio.Median, "perf round trip": stats.Median(f.RoundTrip.PerfUS),
 		"round-trip ratio": f.RoundTrip.Ratio.Median, "toxiproxy round-trip ratio": f.Toxiproxy.RoundTripRatio.Median,
 		"toxiproxy throughput ratio": f.Toxiproxy.ThroughputRatio.Median,
 	} {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/nngbench/nngbench/harness/scenario"
+	"github.com/nngbench/nngbench/internal/stats"
 )
 
 // Targets of the issue: nngbench may cost at most 10% of throughput and of round trip.
@@ -129,14 +130,14 @@ func (f *fidelity) finish() {
 // summarize fills in the flat headline figures.
 func (f *fidelity) summarize() {
 	t, r := f.Throughput, f.RoundTrip
-	f.ThroughputRatio, f.NngbenchMsgsPerS, f.PerfMsgsPerS = t.PairRatio.Median, median(each(t.Pair, nngFigures.throughput)), median(t.Perf)
-	f.PushPullRatio, f.NngbenchPushPull = t.PushPullRatio.Median, median(each(t.PushPull, nngFigures.throughput))
-	f.RoundtripRatio, f.NngbenchRoundtripUS, f.PerfRoundtripUS = r.Ratio.Median, median(each(r.NNGBench, rtt)), median(r.PerfUS)
+	f.ThroughputRatio, f.NngbenchMsgsPerS, f.PerfMsgsPerS = t.PairRatio.Median, stats.Median(each(t.Pair, nngFigures.throughput)), stats.Median(t.Perf)
+	f.PushPullRatio, f.NngbenchPushPull = t.PushPullRatio.Median, stats.Median(each(t.PushPull, nngFigures.throughput))
+	f.RoundtripRatio, f.NngbenchRoundtripUS, f.PerfRoundtripUS = r.Ratio.Median, stats.Median(each(r.NNGBench, rtt)), stats.Median(r.PerfUS)
 	if x := f.Toxiproxy; x != nil {
 		f.ToxiproxyCost = &summaryCost{
 			ThroughputRatio: x.ThroughputRatio.Median, RoundtripRatio: x.RoundTripRatio.Median,
-			DirectMsgsPerS: median(each(x.PushPullDirect, nngFigures.throughput)), ProxiedMsgsPerS: median(each(x.PushPullProxied, nngFigures.throughput)),
-			DirectRoundtripUS: median(each(x.ReqRepDirect, rtt)), ProxiedRoundtripUS: median(each(x.ReqRepProxied, rtt)),
+			DirectMsgsPerS: stats.Median(each(x.PushPullDirect, nngFigures.throughput)), ProxiedMsgsPerS: stats.Median(each(x.PushPullProxied, nngFigures.throughput)),
+			DirectRoundtripUS: stats.Median(each(x.ReqRepDirect, rtt)), ProxiedRoundtripUS: stats.Median(each(x.ReqRepProxied, rtt)),
 		}
 	}
 }
@@ -173,23 +174,11 @@ func ratios(num, den []float64, best func([]float64) float64) ratio {
 	if len(rs) == 0 {
 		return ratio{}
 	}
-	r := ratio{Median: median(rs), Min: slices.Min(rs), Max: slices.Max(rs)}
+	r := ratio{Median: stats.Median(rs), Min: slices.Min(rs), Max: slices.Max(rs)}
 	if b := best(den); b > 0 {
 		r.Best = best(num) / b
 	}
 	return r
-}
-
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // write saves f as dir/fidelity.json.
@@ -219,15 +208,15 @@ func (f *fidelity) table(w io.Writer) {
 		}
 		fmt.Fprintf(tw, format, name, a, b, r.Median, r.Min, r.Max, r.Best, target)
 	}
-	row("throughput pair, msgs/s", median(t.Perf), median(each(t.Pair, nngFigures.throughput)), t.PairRatio,
+	row("throughput pair, msgs/s", stats.Median(t.Perf), stats.Median(each(t.Pair, nngFigures.throughput)), t.PairRatio,
 		fmt.Sprintf(">= %.1f %s", t.Target, verdict(t.Met)))
-	row("throughput push/pull, msgs/s", median(t.Perf), median(each(t.PushPull, nngFigures.throughput)), t.PushPullRatio, "")
-	row("round trip req/rep, mean µs", median(r.PerfUS), median(each(r.NNGBench, rtt)), r.Ratio,
+	row("throughput push/pull, msgs/s", stats.Median(t.Perf), stats.Median(each(t.PushPull, nngFigures.throughput)), t.PushPullRatio, "")
+	row("round trip req/rep, mean µs", stats.Median(r.PerfUS), stats.Median(each(r.NNGBench, rtt)), r.Ratio,
 		fmt.Sprintf("<= %.1f %s", r.Target, verdict(r.Met)))
 	if x := f.Toxiproxy; x != nil {
-		row("toxiproxy req/rep, mean µs", median(each(x.ReqRepDirect, rtt)), median(each(x.ReqRepProxied, rtt)), x.RoundTripRatio, "")
-		row("toxiproxy push/pull, msgs/s", median(each(x.PushPullDirect, nngFigures.throughput)),
-			median(each(x.PushPullProxied, nngFigures.throughput)), x.ThroughputRatio, "")
+		row("toxiproxy req/rep, mean µs", stats.Median(each(x.ReqRepDirect, rtt)), stats.Median(each(x.ReqRepProxied, rtt)), x.RoundTripRatio, "")
+		row("toxiproxy push/pull, msgs/s", stats.Median(each(x.PushPullDirect, nngFigures.throughput)),
+			stats.Median(each(x.PushPullProxied, nngFigures.throughput)), x.ThroughputRatio, "")
 	}
 	_ = tw.Flush()
 }

@@ -1,9 +1,10 @@
 package testkit
 
 import (
-	"slices"
 	"testing"
 	"time"
+
+	"github.com/nngbench/nngbench/internal/stats"
 )
 
 // Paired measures a baseline and a candidate side by side: it runs them in
@@ -30,18 +31,8 @@ func Paired(b *testing.B, block int, base, cand func(n int)) {
 		baseNs, candNs, ratios = append(baseNs, bn), append(candNs, cn), append(ratios, cn/bn)
 	}
 	b.StopTimer()
-	b.ReportMetric(median(baseNs), "base-ns/op")
-	b.ReportMetric(median(candNs), "cand-ns/op")
-	b.ReportMetric(median(ratios), "cand/base")
+	b.ReportMetric(stats.Median(baseNs), "base-ns/op")
+	b.ReportMetric(stats.Median(candNs), "cand-ns/op")
+	b.ReportMetric(stats.Median(ratios), "cand/base")
 	b.ReportMetric(0, "ns/op") // the pair's total time means nothing on its own
-}
-
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if n := len(s); n%2 == 1 {
-		return s[n/2]
-	} else {
-		return (s[n/2-1] + s[n/2]) / 2
-	}
 }
