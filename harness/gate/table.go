@@ -138,18 +138,8 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 	fmt.Fprintf(&b, "Baseline `%s`, candidate `%s`. %s\n", rep.Baseline, rep.Candidate, md(rep.method()))
 	for _, s := range rep.Scenarios {
 		fmt.Fprintf(&b, "\n### %s\n\n%d baseline run%s, %d candidate run%s.\n", md(s.Name), s.BaseRuns, plural(s.BaseRuns), s.CandRuns, plural(s.CandRuns))
-		if len(s.Differences) > 0 {
-			b.WriteString("\nDefinitions differ (compared anyway):\n\n")
-			for _, d := range s.Differences {
-				b.WriteString("- " + md(d) + "\n")
-			}
-		}
-		if len(s.Notes) > 0 {
-			b.WriteString("\nNotes:\n\n")
-			for _, n := range s.Notes {
-				b.WriteString("- " + md(n) + "\n")
-			}
-		}
+		mdList(&b, "\nDefinitions differ (compared anyway):\n\n", s.Differences)
+		mdList(&b, "\nNotes:\n\n", s.Notes)
 		if len(s.Rows) == 0 {
 			continue
 		}
@@ -165,20 +155,21 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 			b.WriteString("| " + strings.Join(c, " | ") + " |\n")
 		}
 	}
-	if len(rep.Notes) > 0 {
-		b.WriteString("\n### Notes\n\n")
-		for _, n := range rep.Notes {
-			b.WriteString("- " + md(n) + "\n")
-		}
-	}
-	if len(rep.Problems) > 0 {
-		b.WriteString("\n### Problems\n\nInput that could not be compared:\n\n")
-		for _, p := range rep.Problems {
-			b.WriteString("- " + md(p) + "\n")
-		}
-	}
+	mdList(&b, "\n### Notes\n\n", rep.Notes)
+	mdList(&b, "\n### Problems\n\nInput that could not be compared:\n\n", rep.Problems)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// mdList writes intro and items as a Markdown list; nothing when there are none.
+func mdList(b *strings.Builder, intro string, items []string) {
+	if len(items) == 0 {
+		return
+	}
+	b.WriteString(intro)
+	for _, it := range items {
+		b.WriteString("- " + md(it) + "\n")
+	}
 }
 
 // md escapes the characters that would break a table cell or start
