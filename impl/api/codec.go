@@ -7,8 +7,9 @@ import (
 )
 
 // Task and result batches carry every task's payload, and each task crosses
-// two of them, so their JSON goes through segmentio/encoding: it decoded a
-// batch of 64 1 KiB tasks in 26 µs here where encoding/json took 333 µs.
+// two of them, so their JSON goes through segmentio/encoding: it decodes a
+// batch of 64 1 KiB tasks about 12 times as fast as encoding/json
+// (BenchmarkDecodeTasks).
 // It is a drop-in for encoding/json (the same JSON, the same values, fuzzed
 // side by side); every other message keeps encoding/json.
 
