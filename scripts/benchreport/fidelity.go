@@ -7,57 +7,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
-)
 
-// fidelity is what the harness-fidelity benchmark writes (issue 4): nngbench
-// in raw mode against mangos' own perf tool, same version, same machine,
-// same run, both ends in separate processes, and what toxiproxy costs. The
-// format is still settling, so unknown fields are ignored and a missing
-// figure (zero) prints as "–"; a ratio left out is worked out from its two
-// figures.
-type fidelity struct {
-	Payload   string `json:"payload"`   // e.g. "1KiB"
-	Transport string `json:"transport"` // e.g. "tcp"
-
-	// Closed-loop throughput of raw pair beside local_thr/remote_thr,
-	// which runs PAIR too; the ratio is nngbench/perf, target at least
-	// minThroughputRatio. Push/pull beside the same perf figure is shown
-	// too, with no target.
-	ThroughputRatio  float64 `json:"throughput_ratio"`
-	NngbenchMsgsPerS float64 `json:"nngbench_msgs_per_s"`
-	PerfMsgsPerS     float64 `json:"perf_msgs_per_s"`
-	PushPullRatio    float64 `json:"pushpull_ratio"`
-	NngbenchPushPull float64 `json:"nngbench_pushpull_msgs_per_s"`
-
-	// Round trip of raw req/rep, one request in flight, beside
-	// local_reqlat/remote_reqlat; the ratio is nngbench/perf, target at
-	// most maxRoundtripRatio.
-	RoundtripRatio      float64 `json:"roundtrip_ratio"`
-	NngbenchRoundtripUS float64 `json:"nngbench_roundtrip_us"`
-	PerfRoundtripUS     float64 `json:"perf_roundtrip_us"`
-
-	ToxiproxyCost *toxiproxyCost `json:"toxiproxy_cost"`
-}
-
-// toxiproxyCost is the same workload through idle proxies and direct; the
-// ratios are proxied/direct.
-type toxiproxyCost struct {
-	ThroughputRatio    float64 `json:"throughput_ratio"`
-	DirectMsgsPerS     float64 `json:"direct_msgs_per_s"`
-	ProxiedMsgsPerS    float64 `json:"proxied_msgs_per_s"`
-	RoundtripRatio     float64 `json:"roundtrip_ratio"`
-	DirectRoundtripUS  float64 `json:"direct_roundtrip_us"`
-	ProxiedRoundtripUS float64 `json:"proxied_roundtrip_us"`
-}
-
-// The targets of issue 4 for the harness against the perf tool.
-const (
-	minThroughputRatio = 0.9
-	maxRoundtripRatio  = 1.1
+	"github.com/nngbench/nngbench/scripts/internal/fidelityfile"
 )
 
 // readFidelity reads the fidelity file; (nil, nil) when there is none.
-func readFidelity(path string) (*fidelity, error) {
+func readFidelity(path string) (*fidelityfile.Summary, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -65,7 +20,7 @@ func readFidelity(path string) (*fidelity, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := new(fidelity)
+	f := new(fidelityfile.Summary) // unknown fields are ignored: the file holds the rounds too
 	if err := json.Unmarshal(data, f); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -92,7 +47,7 @@ func writeFidelity(w io.Writer, path string) error {
 	fmt.Fprintf(w, "| what | nngbench | mangos perf | ratio | target | met |\n|---|---|---|---|---|---|\n")
 	thr := ratioOf(f.ThroughputRatio, f.NngbenchMsgsPerS, f.PerfMsgsPerS)
 	fmt.Fprintf(w, "| Throughput, closed loop, PAIR as local_thr/remote_thr | %s | %s | %s | ≥ %.2fx | %s |\n",
-		msgsPerS(f.NngbenchMsgsPerS), msgsPerS(f.PerfMsgsPerS), times(thr), minThroughputRatio, met(thr, thr >= minThroughputRatio))
+		msgsPerS(f.NngbenchMsgsPerS), msgsPerS(f.PerfMsgsPerS), times(thr), fidelityfile.MinThroughputRatio, met(thr, thr >= fidelityfile.MinThroughputRatio))
 	if f.NngbenchPushPull > 0 {
 		pp := ratioOf(f.PushPullRatio, f.NngbenchPushPull, f.PerfMsgsPerS)
 		fmt.Fprintf(w, "| Throughput, closed loop, PUSH/PULL beside local_thr/remote_thr | %s | %s | %s | — | — |\n",
@@ -100,7 +55,7 @@ func writeFidelity(w io.Writer, path string) error {
 	}
 	rt := ratioOf(f.RoundtripRatio, f.NngbenchRoundtripUS, f.PerfRoundtripUS)
 	fmt.Fprintf(w, "| Round trip, one request in flight (local_reqlat/remote_reqlat) | %s | %s | %s | ≤ %.2fx | %s |\n\n",
-		micros(f.NngbenchRoundtripUS), micros(f.PerfRoundtripUS), times(rt), maxRoundtripRatio, met(rt, rt <= maxRoundtripRatio))
+		micros(f.NngbenchRoundtripUS), micros(f.PerfRoundtripUS), times(rt), fidelityfile.MaxRoundtripRatio, met(rt, rt <= fidelityfile.MaxRoundtripRatio))
 	fmt.Fprintf(w, "Ratios are nngbench / perf: for throughput higher is better, for the round trip lower is better.\n\n")
 	c := f.ToxiproxyCost
 	if c == nil {

@@ -16,29 +16,14 @@ import (
 
 	"github.com/nngbench/nngbench/harness/scenario"
 	"github.com/nngbench/nngbench/internal/stats"
-)
-
-// Targets of the issue: nngbench may cost at most 10% of throughput and of round trip.
-const (
-	targetThroughput = 0.9 // nngbench / perf, at least
-	targetRoundTrip  = 1.1 // nngbench / perf, at most
+	"github.com/nngbench/nngbench/scripts/internal/fidelityfile"
 )
 
 // fidelity is fidelity.json: first the headline figures, flat, as scripts/benchreport reads
 // them into RESULTS.md (medians over the rounds; ratios are medians of per-round ratios), then
 // every run's figures.
 type fidelity struct {
-	Payload             string       `json:"payload"`
-	Transport           string       `json:"transport"`
-	ThroughputRatio     float64      `json:"throughput_ratio"` // raw pair / local_thr (PAIR too): like for like
-	NngbenchMsgsPerS    float64      `json:"nngbench_msgs_per_s"`
-	PerfMsgsPerS        float64      `json:"perf_msgs_per_s"`
-	PushPullRatio       float64      `json:"pushpull_ratio"` // raw push/pull / local_thr
-	NngbenchPushPull    float64      `json:"nngbench_pushpull_msgs_per_s"`
-	RoundtripRatio      float64      `json:"roundtrip_ratio"` // raw req/rep / remote_reqlat, means
-	NngbenchRoundtripUS float64      `json:"nngbench_roundtrip_us"`
-	PerfRoundtripUS     float64      `json:"perf_roundtrip_us"`
-	ToxiproxyCost       *summaryCost `json:"toxiproxy_cost,omitempty"`
+	fidelityfile.Summary
 
 	Schema     string         `json:"schema"`
 	StartedAt  time.Time      `json:"started_at"`
@@ -93,21 +78,12 @@ type toxiproxyCost struct {
 	ThroughputRatio ratio        `json:"throughput_ratio"` // proxied / direct
 }
 
-// summaryCost is toxiproxy's cost in the flat summary: proxied / direct.
-type summaryCost struct {
-	ThroughputRatio    float64 `json:"throughput_ratio"`
-	DirectMsgsPerS     float64 `json:"direct_msgs_per_s"`
-	ProxiedMsgsPerS    float64 `json:"proxied_msgs_per_s"`
-	RoundtripRatio     float64 `json:"roundtrip_ratio"`
-	DirectRoundtripUS  float64 `json:"direct_roundtrip_us"`
-	ProxiedRoundtripUS float64 `json:"proxied_roundtrip_us"`
-}
-
 func newFidelity(o options) *fidelity {
 	size := int64(o.size)
-	f := &fidelity{Payload: scenario.SizeRange{Min: size, Max: size}.String(), Transport: "tcp", Schema: "nngbench/fidelity/v1", StartedAt: time.Now().UTC(), Go: runtime.Version(),
+	f := &fidelity{Summary: fidelityfile.Summary{Payload: scenario.SizeRange{Min: size, Max: size}.String(), Transport: "tcp"},
+		Schema: "nngbench/fidelity/v1", StartedAt: time.Now().UTC(), Go: runtime.Version(),
 		Mangos: mangosVersion(), CPUs: runtime.NumCPU(), SizeBytes: o.size, Rounds: o.rounds}
-	f.Throughput.Target, f.RoundTrip.Target = targetThroughput, targetRoundTrip
+	f.Throughput.Target, f.RoundTrip.Target = fidelityfile.MinThroughputRatio, fidelityfile.MaxRoundtripRatio
 	return f
 }
 
@@ -116,10 +92,10 @@ func (f *fidelity) finish() {
 	t := &f.Throughput
 	t.PushPullRatio = ratios(each(t.PushPull, nngFigures.throughput), t.Perf, slices.Max)
 	t.PairRatio = ratios(each(t.Pair, nngFigures.throughput), t.Perf, slices.Max)
-	t.Met = t.PairRatio.Median >= targetThroughput // perf's throughput test is PAIR
+	t.Met = t.PairRatio.Median >= fidelityfile.MinThroughputRatio // perf's throughput test is PAIR
 	r := &f.RoundTrip
 	r.Ratio = ratios(each(r.NNGBench, rtt), r.PerfUS, minPositive)
-	r.Met = r.Ratio.Median > 0 && r.Ratio.Median <= targetRoundTrip
+	r.Met = r.Ratio.Median > 0 && r.Ratio.Median <= fidelityfile.MaxRoundtripRatio
 	if x := f.Toxiproxy; x != nil {
 		x.RoundTripRatio = ratios(each(x.ReqRepProxied, rtt), each(x.ReqRepDirect, rtt), minPositive)
 		x.ThroughputRatio = ratios(each(x.PushPullProxied, nngFigures.throughput), each(x.PushPullDirect, nngFigures.throughput), slices.Max)
@@ -134,7 +110,7 @@ func (f *fidelity) summarize() {
 	f.PushPullRatio, f.NngbenchPushPull = t.PushPullRatio.Median, stats.Median(each(t.PushPull, nngFigures.throughput))
 	f.RoundtripRatio, f.NngbenchRoundtripUS, f.PerfRoundtripUS = r.Ratio.Median, stats.Median(each(r.NNGBench, rtt)), stats.Median(r.PerfUS)
 	if x := f.Toxiproxy; x != nil {
-		f.ToxiproxyCost = &summaryCost{
+		f.ToxiproxyCost = &fidelityfile.ToxiproxyCost{
 			ThroughputRatio: x.ThroughputRatio.Median, RoundtripRatio: x.RoundTripRatio.Median,
 			DirectMsgsPerS: stats.Median(each(x.PushPullDirect, nngFigures.throughput)), ProxiedMsgsPerS: stats.Median(each(x.PushPullProxied, nngFigures.throughput)),
 			DirectRoundtripUS: stats.Median(each(x.ReqRepDirect, rtt)), ProxiedRoundtripUS: stats.Median(each(x.ReqRepProxied, rtt)),
