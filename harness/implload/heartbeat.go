@@ -9,6 +9,7 @@ import (
 
 	"github.com/nngbench/nngbench/harness/cluster"
 	"github.com/nngbench/nngbench/harness/load"
+	"github.com/nngbench/nngbench/harness/record"
 	"github.com/nngbench/nngbench/impl/controlplane"
 )
 
@@ -20,7 +21,7 @@ const MaxRateMismatch = 0.01
 // observer from its request handlers.
 type beatRun struct {
 	s        *sink
-	tl       timeline
+	tl       record.Timeline
 	interval time.Duration
 	peer     map[string]int
 
@@ -64,7 +65,7 @@ func runHeartbeat(ctx context.Context, spec Spec, c *cluster.Cluster, workers []
 			"set cluster.heartbeat_interval to workers/rate, or leave the rate to the cluster", ErrSpec, spec.Rate, len(workers), interval, rate)
 	}
 	spec.Rate = rate
-	tl := newTimeline(spec)
+	tl := record.NewTimeline(spec.Warmup, spec.Duration)
 	r := &beatRun{s: newSink(spec, tl, workers, owedOne), tl: tl, interval: interval,
 		peer: map[string]int{}, beats: make([]beats, len(workers))}
 	r.s.ordered = true
@@ -74,7 +75,7 @@ func runHeartbeat(ctx context.Context, spec Spec, c *cluster.Cluster, workers []
 	}
 	remove := cp.Observe(controlplane.Observer{OnHeartbeat: r.beat})
 	defer remove()
-	timer := time.NewTimer(time.Until(tl.end))
+	timer := time.NewTimer(time.Until(tl.End))
 	select {
 	case <-timer.C:
 	case <-ctx.Done():
@@ -100,10 +101,10 @@ func (r *beatRun) beat(h controlplane.HeartbeatSeen) {
 	b := &r.beats[i]
 	key := b.key(h.Heartbeat.Seq, due, r.interval)
 	switch {
-	case due.Before(r.tl.start):
+	case due.Before(r.tl.Start):
 		r.mu.Unlock()
 		return
-	case !due.Before(r.tl.end):
+	case !due.Before(r.tl.End):
 		if b.end == 0 || key < b.end {
 			b.end = key
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nngbench/nngbench/harness/load"
+	"github.com/nngbench/nngbench/harness/record"
 	"github.com/nngbench/nngbench/harness/scenario"
 	"github.com/nngbench/nngbench/impl/api"
 )
@@ -42,7 +43,7 @@ func TestPadding(t *testing.T) {
 // The sink counts loss as package load does, for each way a message is owed.
 func TestSinkAccount(t *testing.T) {
 	start := time.Unix(1000, 0)
-	tl := timeline{start: start, window: start.Add(time.Second), end: start.Add(2 * time.Second)}
+	tl := record.Timeline{Start: start, Window: start.Add(time.Second), End: start.Add(2 * time.Second)}
 	at := func(ms int) time.Time { return start.Add(time.Duration(ms) * time.Millisecond) }
 	for _, tc := range []struct {
 		name       string

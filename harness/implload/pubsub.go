@@ -71,7 +71,7 @@ func runPubSub(ctx context.Context, spec Spec, c *cluster.Cluster, workers []str
 	if err := r.skipPast(ctx); err != nil {
 		return nil, err
 	}
-	tl := newTimeline(spec)
+	tl := record.NewTimeline(spec.Warmup, spec.Duration)
 	r.s = newSink(spec, tl, workers, owedEach)
 	r.s.ordered = true
 	pollCtx, stopPolling := context.WithCancel(ctx)
@@ -230,8 +230,8 @@ func (r *pubRun) caughtUp() bool {
 // timeToLast records, for each version sent, the time until the last
 // worker had it or a later one; a version some worker never had has no
 // figure (it is in the Loss).
-func (r *pubRun) timeToLast(tl timeline) *record.Recorder {
-	rec := record.New(record.Options{Start: tl.window})
+func (r *pubRun) timeToLast(tl record.Timeline) *record.Recorder {
+	rec := record.New(record.Options{Start: tl.Window})
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	versions := make([]uint64, 0, len(r.sent))

@@ -46,11 +46,11 @@ func runPushPull(ctx context.Context, spec Spec, c *cluster.Cluster, workers []s
 	if cp == nil {
 		return nil, fmt.Errorf("%w: pushpull submits through its Go API", ErrEmbedded)
 	}
-	tl := newTimeline(spec)
+	tl := record.NewTimeline(spec.Warmup, spec.Duration)
 	r := &taskRun{
 		prefix: fmt.Sprintf("implload-%016x-", rand.Uint64()), //nolint:gosec // unique, not secret: workers remember task ids
 		s:      newSink(spec, tl, workers, owedAny), peer: map[string]int{},
-		due: map[uint64]submitted{}, start: record.New(record.Options{Start: tl.window}),
+		due: map[uint64]submitted{}, start: record.New(record.Options{Start: tl.Window}),
 	}
 	for i, w := range workers {
 		r.peer[w] = i

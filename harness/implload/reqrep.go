@@ -7,6 +7,7 @@ import (
 
 	"github.com/nngbench/nngbench/harness/cluster"
 	"github.com/nngbench/nngbench/harness/load"
+	"github.com/nngbench/nngbench/harness/record"
 	"github.com/nngbench/nngbench/impl/reqrep"
 )
 
@@ -19,7 +20,7 @@ func runReqRep(ctx context.Context, spec Spec, c *cluster.Cluster, workers []str
 	}
 	defer cli.Close()
 	pad := newPadding(spec.Size, spec.Seed)
-	tl := newTimeline(spec)
+	tl := record.NewTimeline(spec.Warmup, spec.Duration)
 	s := newSink(spec, tl, workers, owedOne)
 	drive(ctx, spec, tl, func(ctx context.Context, t tick) {
 		peer := int(t.seq % uint64(len(workers)))

@@ -9,15 +9,6 @@ import (
 	"github.com/nngbench/nngbench/harness/record"
 )
 
-// timeline is a run's: the schedule starts at start, the measured window
-// at window, and the schedule ends at end.
-type timeline struct{ start, window, end time.Time }
-
-func newTimeline(s Spec) timeline {
-	start := time.Now()
-	return timeline{start: start, window: start.Add(s.Warmup), end: start.Add(s.Warmup + s.Duration)}
-}
-
 // tick is one message to send: its number, and when it is due (zero
 // closed loop: the sender takes the actual send time).
 type tick struct {
@@ -37,8 +28,8 @@ func (t tick) due(actual time.Time) time.Time {
 // call has returned. Open loop (s.Rate > 0): one goroutine per message, at
 // the pacer's times, at most s.Concurrency at once; when that many are
 // out, the pacer waits. Closed loop: s.Concurrency goroutines, each
-// calling fire back to back until tl.end.
-func drive(ctx context.Context, s Spec, tl timeline, fire func(context.Context, tick)) {
+// calling fire back to back until tl.End.
+func drive(ctx context.Context, s Spec, tl record.Timeline, fire func(context.Context, tick)) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	if s.Rate > 0 {
@@ -48,7 +39,7 @@ func drive(ctx context.Context, s Spec, tl timeline, fire func(context.Context, 
 	var n atomic.Uint64
 	for range s.Concurrency {
 		wg.Go(func() {
-			for ctx.Err() == nil && time.Now().Before(tl.end) {
+			for ctx.Err() == nil && time.Now().Before(tl.End) {
 				fire(ctx, tick{seq: n.Add(1) - 1})
 			}
 		})
@@ -56,8 +47,8 @@ func drive(ctx context.Context, s Spec, tl timeline, fire func(context.Context, 
 }
 
 // pace is drive's open loop.
-func pace(ctx context.Context, s Spec, tl timeline, wg *sync.WaitGroup, fire func(context.Context, tick)) {
-	sch := record.ConstantPacer{Freq: s.Rate, Duration: s.Warmup + s.Duration}.Schedule(tl.start)
+func pace(ctx context.Context, s Spec, tl record.Timeline, wg *sync.WaitGroup, fire func(context.Context, tick)) {
+	sch := record.ConstantPacer{Freq: s.Rate, Duration: s.Warmup + s.Duration}.Schedule(tl.Start)
 	defer sch.Stop()
 	slots := make(chan struct{}, s.Concurrency)
 	for {

@@ -39,7 +39,7 @@ type box struct {
 // come in on the control plane's.
 type sink struct {
 	spec    Spec
-	tl      timeline
+	tl      record.Timeline
 	names   []string // peers, in the cluster's order
 	owed    owed
 	ordered bool // each peer's messages come in order: count reordering
@@ -51,11 +51,11 @@ type sink struct {
 	boxes []*box
 }
 
-func newSink(spec Spec, tl timeline, names []string, o owed) *sink {
+func newSink(spec Spec, tl record.Timeline, names []string, o owed) *sink {
 	s := &sink{spec: spec, tl: tl, names: names, owed: o,
-		send: record.New(record.Options{Start: tl.window, Planned: spec.Rate})}
+		send: record.New(record.Options{Start: tl.Window, Planned: spec.Rate})}
 	for range names {
-		s.peers = append(s.peers, record.New(record.Options{Start: tl.window}))
+		s.peers = append(s.peers, record.New(record.Options{Start: tl.Window}))
 		s.boxes = append(s.boxes, &box{first: map[uint64]time.Time{}})
 	}
 	return s
@@ -63,7 +63,7 @@ func newSink(spec Spec, tl timeline, names []string, o owed) *sink {
 
 // inWindow says whether a message due at intended counts in the figures
 // that do not know when their message was due (errors, timeouts, lost).
-func (s *sink) inWindow(intended time.Time) bool { return !intended.Before(s.tl.window) }
+func (s *sink) inWindow(intended time.Time) bool { return !intended.Before(s.tl.Window) }
 
 // sent records a message due at t, handed over at actual, for peer (owedOne).
 func (s *sink) sent(t tick, actual time.Time, peer, bytes int) {
@@ -151,8 +151,8 @@ func (s *sink) sentCount() int64 {
 func (s *sink) outcome() *load.Outcome {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o := &load.Outcome{Spec: s.spec.Spec, Start: s.tl.start, Window: s.tl.window, End: s.tl.end,
-		Send: s.send, Recv: record.New(record.Options{Start: s.tl.window}), ByPeer: map[string]*record.Recorder{}}
+	o := &load.Outcome{Spec: s.spec.Spec, Start: s.tl.Start, Window: s.tl.Window, End: s.tl.End,
+		Send: s.send, Recv: record.New(record.Options{Start: s.tl.Window}), ByPeer: map[string]*record.Recorder{}}
 	for i, r := range s.peers {
 		_ = o.Recv.Merge(r) // cannot fail: every recorder of a run has the default scale
 		o.ByPeer[s.names[i]] = r

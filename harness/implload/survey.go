@@ -43,9 +43,9 @@ func runSurvey(ctx context.Context, spec Spec, c *cluster.Cluster, workers []str
 		return nil, fmt.Errorf("%w: survey runs through its Go API", ErrEmbedded)
 	}
 	probe(ctx, cp, workers)
-	tl := newTimeline(spec)
+	tl := record.NewTimeline(spec.Warmup, spec.Duration)
 	r := &surveyRun{s: newSink(spec, tl, workers, owedEach), peer: map[string]int{},
-		last: record.New(record.Options{Start: tl.window})}
+		last: record.New(record.Options{Start: tl.Window})}
 	for i, w := range workers {
 		r.peer[w] = i
 	}

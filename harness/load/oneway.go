@@ -74,11 +74,11 @@ func sendOneWay(ctx context.Context, s *sender, src source, sock mangos.Socket, 
 
 // runOneWay drives a one-way pattern: the hub sends, every peer receives and records.
 func runOneWay(ctx context.Context, spec Spec, k kind, w *wiring) (*Outcome, error) {
-	c := newClock(spec)
+	c := record.NewTimeline(spec.Warmup, spec.Duration)
 	var rs []*receiver
 	var rwg sync.WaitGroup
 	for i, p := range w.peers { // none when the peers are processes: they receive already
-		rs = append(rs, &receiver{id: i, sock: p, rec: record.New(record.Options{Start: c.window}),
+		rs = append(rs, &receiver{id: i, sock: p, rec: record.New(record.Options{Start: c.Window}),
 			box: newInbox(), observe: spec.Observe, hang: w.hangs[i]})
 		rwg.Go(rs[i].run)
 	}
@@ -92,10 +92,10 @@ func runOneWay(ctx context.Context, spec Spec, k kind, w *wiring) (*Outcome, err
 	// end has a peer that stopped reading, and closing the hub ends it.
 	var stuck *time.Timer
 	if k.blocks(spec) {
-		stuck = time.AfterFunc(time.Until(c.end.Add(spec.Timeout)), w.closeHub)
+		stuck = time.AfterFunc(time.Until(c.End.Add(spec.Timeout)), w.closeHub)
 	}
 	senders := runSenders(ctx, spec, c, func(ctx context.Context, s *sender, src source) {
-		sendOneWay(ctx, s, src, w.hub, c.window)
+		sendOneWay(ctx, s, src, w.hub, c.Window)
 	})
 	if stuck != nil {
 		stuck.Stop()
@@ -113,7 +113,7 @@ func runOneWay(ctx context.Context, spec Spec, k kind, w *wiring) (*Outcome, err
 	var errs []error
 	if w.procs != nil {
 		for i, r := range w.reports() {
-			rec, box, err := r.replay(c.window, spec.Observe)
+			rec, box, err := r.replay(c.Window, spec.Observe)
 			errs = append(errs, err)
 			o.addReceiver(rec, box, killed[i].Load())
 		}

@@ -25,9 +25,9 @@ type Outcome struct {
 }
 
 // assemble starts an Outcome from the senders' recorders; receivers are added with addReceiver.
-func assemble(spec Spec, c clock, senders []*sender, each bool) *Outcome {
-	o := &Outcome{Spec: spec, Start: c.start, Window: c.window, End: c.end, senders: senders, each: each,
-		Send: record.New(record.Options{Start: c.window}), Recv: record.New(record.Options{Start: c.window})}
+func assemble(spec Spec, c record.Timeline, senders []*sender, each bool) *Outcome {
+	o := &Outcome{Spec: spec, Start: c.Start, Window: c.Window, End: c.End, senders: senders, each: each,
+		Send: record.New(record.Options{Start: c.Window}), Recv: record.New(record.Options{Start: c.Window})}
 	for _, s := range senders {
 		_ = o.Send.Merge(s.rec) // cannot fail: every recorder of a run has the default scale
 	}

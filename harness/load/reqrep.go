@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.nanomsg.org/mangos/v3"
+
+	"github.com/nngbench/nngbench/harness/record"
 )
 
 // runReqRep drives request/reply: each sender owns a REQ context with one request in flight;
@@ -25,13 +27,13 @@ func runReqRep(ctx context.Context, spec Spec, w *wiring) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := newClock(spec)
+	c := record.NewTimeline(spec.Warmup, spec.Duration)
 	flights := make([]flight, spec.Concurrency)
 	stop := make(chan struct{})
 	watching := make(chan struct{})
 	go func() { defer close(watching); watch(flights, spec.Timeout, stop) }()
 	senders := runSenders(ctx, spec, c, func(ctx context.Context, s *sender, src source) {
-		request(ctx, s, src, w.hub, &flights[s.id], spec, c.window)
+		request(ctx, s, src, w.hub, &flights[s.id], spec, c.Window)
 	})
 	close(stop)
 	<-watching

@@ -44,14 +44,6 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	return out, err
 }
 
-// clock is a run's timeline: the schedule starts at start, the measured window at window.
-type clock struct{ start, window, end time.Time }
-
-func newClock(s Spec) clock {
-	start := time.Now()
-	return clock{start: start, window: start.Add(s.Warmup), end: start.Add(s.Warmup + s.Duration)}
-}
-
 // sender is one sending goroutine's state: its own recorder, sizes and log, merged at the end.
 type sender struct {
 	id    uint32
@@ -63,23 +55,23 @@ type sender struct {
 }
 
 // runSenders runs spec.Concurrency senders sharing one source until it stops, and returns them.
-func runSenders(ctx context.Context, s Spec, c clock, work func(context.Context, *sender, source)) []*sender {
+func runSenders(ctx context.Context, s Spec, c record.Timeline, work func(context.Context, *sender, source)) []*sender {
 	var wg sync.WaitGroup
-	var src source = &closedLoop{end: c.end}
+	var src source = &closedLoop{end: c.End}
 	if s.Rate > 0 {
 		ticks := make(chan tick)
 		p := record.ConstantPacer{Freq: s.Rate, Duration: s.Warmup + s.Duration}
-		wg.Go(func() { pace(ctx, p, c.start, ticks) })
+		wg.Go(func() { pace(ctx, p, c.Start, ticks) })
 		src = openLoop{ticks: ticks}
 	}
 	senders := make([]*sender, s.Concurrency)
 	for i := range senders {
 		senders[i] = &sender{
 			id:    uint32(i),
-			rec:   record.New(record.Options{Start: c.window, Planned: s.Rate / float64(s.Concurrency)}),
+			rec:   record.New(record.Options{Start: c.Window, Planned: s.Rate / float64(s.Concurrency)}),
 			sizes: newPayloads(s.Size, s.Seed, uint32(i)),
 			box:   newInbox(),
-			recv:  record.New(record.Options{Start: c.window}),
+			recv:  record.New(record.Options{Start: c.Window}),
 		}
 		wg.Go(func() { work(ctx, senders[i], src) })
 	}
@@ -116,8 +108,8 @@ func (s *sender) sendFailed(err error, st Stamp, window time.Time) (closed bool)
 // killer stops peer k.Peer at start+k.At (it stops reading) and closes its socket k.Hang
 // later, unless the run ends first; it marks the peer killed, so that the drain does not wait
 // for it.
-func killer(ctx context.Context, k *Kill, c clock, w *wiring, killed []atomic.Bool, done <-chan struct{}) {
-	t := time.NewTimer(time.Until(c.start.Add(k.At)))
+func killer(ctx context.Context, k *Kill, c record.Timeline, w *wiring, killed []atomic.Bool, done <-chan struct{}) {
+	t := time.NewTimer(time.Until(c.Start.Add(k.At)))
 	defer t.Stop()
 	select {
 	case <-t.C:

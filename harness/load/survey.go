@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.nanomsg.org/mangos/v3"
+
+	"github.com/nngbench/nngbench/harness/record"
 )
 
 // peerTagSize is the peer index a respondent appends to the survey it echoes, so that the
@@ -42,10 +44,10 @@ func runSurvey(ctx context.Context, spec Spec, w *wiring) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := newClock(spec)
+	c := record.NewTimeline(spec.Warmup, spec.Duration)
 	surveys := make([][]*survey, spec.Concurrency) // by sender id: each sender writes only its own
 	senders := runSenders(ctx, spec, c, func(ctx context.Context, s *sender, src source) {
-		surveys[s.id] = conduct(ctx, s, src, w.hub, spec, c.window)
+		surveys[s.id] = conduct(ctx, s, src, w.hub, spec, c.Window)
 	})
 	// Every survey has passed its deadline: nothing is in flight to drain.
 	w.close()
@@ -54,7 +56,7 @@ func runSurvey(ctx context.Context, spec Spec, w *wiring) (*Outcome, error) {
 	for _, r := range w.reports() { // replies are timed here: the logs only feed Observe
 		err := r.err
 		if spec.Observe != nil {
-			_, _, err = r.replay(c.window, spec.Observe)
+			_, _, err = r.replay(c.Window, spec.Observe)
 		}
 		errs = append(errs, err)
 	}
@@ -69,7 +71,7 @@ func runSurvey(ctx context.Context, spec Spec, w *wiring) (*Outcome, error) {
 			for _, r := range sv.replies {
 				boxes[r.peer].add(sv.st, r.at)
 			}
-			o.Survey.add(sv, c.window, spec.Peers)
+			o.Survey.add(sv, c.Window, spec.Peers)
 		}
 	}
 	o.boxes, o.killed = boxes, make([]bool, len(boxes)) // the replies are merged above
