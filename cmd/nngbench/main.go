@@ -36,7 +36,7 @@ func run(args []string) int {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(validateCmd(), listCmd(), runCmd(), reportCmd(), gateCmd(), benchFormatCmd(), peerCmd())
+	root.AddCommand(validateCmd(), listCmd(), runCmd(), reportCmd(), analyzeCmd(), gateCmd(), benchFormatCmd(), peerCmd())
 	root.SetArgs(args)
 	err := root.Execute()
 	if err == nil {

@@ -9,6 +9,8 @@ import (
 	"github.com/nngbench/nngbench/harness/check"
 	"github.com/nngbench/nngbench/harness/cluster"
 	"github.com/nngbench/nngbench/harness/fault"
+	"github.com/nngbench/nngbench/harness/history"
+	"github.com/nngbench/nngbench/harness/result"
 	"github.com/nngbench/nngbench/harness/scenario"
 	"github.com/nngbench/nngbench/impl/api"
 	"github.com/nngbench/nngbench/internal/wait"
@@ -52,9 +54,6 @@ func TestPartitionRecovery(t *testing.T) {
 	if before := check.Instances(t.Context(), c, 5*time.Second); !before.OK {
 		t.Fatalf("before the fault: %+v", before)
 	}
-	watch := check.WatchConfig(t.Context(), c, 50*time.Millisecond)
-	defer watch.Stop()
-
 	f := scenario.Fault{Kind: scenario.FaultPartition, Targets: []string{"worker-2"}, For: 1500 * time.Millisecond,
 		Direction: scenario.DirectionBoth}
 	tl := fault.Run(t.Context(), time.Now(), []scenario.Fault{f}, fault.ClusterTarget(c), fault.NewRegistry())
@@ -83,12 +82,13 @@ func TestPartitionRecovery(t *testing.T) {
 	if inst.Counts["instances"] != 9 || inst.Counts["duplicated"] != 0 {
 		t.Errorf("instances %+v: want 9, none duplicated", inst.Counts)
 	}
-	wait.Until(t, 5*time.Second, "the watch to see the convergence", func() bool {
-		_, ok := watch.ConvergedAfter(records[0].EndedAt)
-		return ok
-	})
-	watch.Stop()
-	rec := check.Recovery(check.Run{Faults: records, Events: ev.List(), Config: watch})
+	// The config published during the partition is in worker-2's journal
+	// once it converged (check.Config waited for that).
+	events, err := c.Timeline(ev.List())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := check.RecoveryOf(&history.History{Meta: history.Meta{Result: result.Result{Faults: records}, Events: events}})
 	if len(rec) != 1 || rec[0].DetectionS == nil || rec[0].MigrationS == nil || rec[0].ConvergenceS == nil {
 		t.Fatalf("recovery %+v: want detection, migration and convergence", rec)
 	}

@@ -1,13 +1,15 @@
 package check
 
 import (
+	"cmp"
+	"math/bits"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/nngbench/nngbench/harness/history"
 	"github.com/nngbench/nngbench/harness/result"
-	"github.com/nngbench/nngbench/impl/controlplane"
-	"github.com/nngbench/nngbench/internal/stats"
+	"github.com/nngbench/nngbench/harness/scenario"
 )
 
 // Within is how close to its pre-fault figure a workload must come again
@@ -15,125 +17,380 @@ import (
 // below.
 const Within = 0.10
 
-// Run is what Recovery reads of a finished run.
-type Run struct {
-	Window    time.Time            // start of the measured window (interval 0)
-	Interval  time.Duration        // width of the result's intervals
-	Faults    []result.Fault       // with the times they really started and ended
-	Events    []controlplane.Event // the control plane's, in order
-	Workloads []result.Workload    // with their intervals
-	Config    *ConfigWatch         // nil: no convergence figures
-}
+// RecoveryWindow is the shortest window in which a workload must be
+// back within Within of its baseline, and RecoveryStep how far apart the
+// windows RecoveryOf tries start: the performance figure's resolution.
+const (
+	RecoveryWindow = time.Second
+	RecoveryStep   = 10 * time.Millisecond
+)
 
-// Recovery returns, per fault that took effect, how long the system took:
-//   - detection: from the fault's start to the first of its workers going offline;
-//   - migration: from that to the last instance moved off it;
-//   - convergence: from the heal until every online worker was on the latest config;
-//   - performance: from the heal until every workload's p99 and throughput were
-//     back within Within of the intervals before the fault.
+// recSamples is the fewest messages a recovery window holds: it lasts
+// RecoveryWindow, or longer at rates below recSamples a second.
+const recSamples = 100
+
+// RecoveryOf returns, per fault that took effect (non-zero StartedAt), in
+// the faults' order, how long the system took to get over it, from the
+// run's history alone:
+//   - detection: from the fault's start to the first node_offline of one of
+//     its targets at or after it;
+//   - migration: from that node_offline to the last instance_migrated
+//     "from <that node>" before its migration_done or its node_online;
+//   - convergence: from the heal until every worker among the targets had
+//     the latest config version published by the heal (0 for one that
+//     already had it; a killed worker must have had it again since the
+//     kill);
+//   - performance: from the heal until every workload that had a baseline
+//     was back within Within of it, p99 and throughput, for the messages
+//     sent over a whole RecoveryWindow starting then (in RecoveryStep
+//     steps). Only the receipts from the targets count when the workload
+//     has them among its peers, so that another fault on another peer does
+//     not hold it up.
 //
-// A figure that does not apply (no worker went offline, the fault was
-// never healed, nothing recovered before the run ended) is nil.
-func Recovery(r Run) []result.Recovery {
+// A figure that does not apply (no target went offline, nothing moved, the
+// fault was never healed, no worker target, no config published, nothing
+// recovered before the schedule ended) is nil.
+func RecoveryOf(h *history.History) []result.Recovery {
+	events := slices.Clone(h.Meta.Events)
+	slices.SortStableFunc(events, func(a, b history.Event) int { return a.At.Compare(b.At) })
+	workers := histWorkers(h.Meta, events)
+	var receipts [][]recReceipt // per workload, built at the first healed fault
 	var out []result.Recovery
-	for _, f := range r.Faults {
+	for _, f := range h.Meta.Result.Faults {
 		if f.StartedAt.IsZero() {
 			continue
 		}
 		rec := result.Recovery{Fault: f.Name}
-		targets := strings.Split(f.Target, ",")
-		if off, ok := firstEvent(r.Events, controlplane.NodeOffline, targets, f.StartedAt); ok {
+		targets := histTargets(f.Target)
+		if off, ok := histFirstEvent(events, history.EventNodeOffline, targets, f.StartedAt); ok {
 			rec.DetectionS = secs(off.At.Sub(f.StartedAt))
-			if moved, ok := lastMigration(r.Events, off); ok {
+			if moved, ok := histLastMigration(events, off); ok {
 				rec.MigrationS = secs(moved.Sub(off.At))
 			}
 		}
 		if !f.EndedAt.IsZero() {
-			if r.Config != nil {
-				if d, ok := r.Config.ConvergedAfter(f.EndedAt); ok {
-					rec.ConvergenceS = secs(d)
+			rec.ConvergenceS = histConvergence(events, workers, f, targets)
+			if receipts == nil {
+				receipts = make([][]recReceipt, len(h.Meta.Workloads))
+				for i := range h.Meta.Workloads {
+					if i < len(h.Tapes) {
+						receipts[i] = recReceipts(h.Tapes[i])
+					}
 				}
 			}
-			rec.PerformanceS = performance(r, f)
+			rec.PerformanceS = histPerformance(h.Meta.Workloads, receipts, f, targets)
 		}
 		out = append(out, rec)
 	}
 	return out
 }
 
-func secs(d time.Duration) *float64 { s := d.Seconds(); return &s }
+// histTargets splits a fault's comma-separated target.
+func histTargets(target string) []string {
+	var out []string
+	for t := range strings.SplitSeq(target, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
 
-func firstEvent(events []controlplane.Event, kind controlplane.EventKind, nodes []string, after time.Time) (controlplane.Event, bool) {
+// histWorkers is the set of nodes that are workers: those that applied a
+// config, and every workload's peers.
+func histWorkers(m history.Meta, events []history.Event) map[string]bool {
+	out := map[string]bool{}
+	for _, e := range events {
+		if e.Kind == history.EventConfigApplied && e.Node != "" {
+			out[e.Node] = true
+		}
+	}
+	for _, w := range m.Workloads {
+		for _, p := range w.Peers {
+			out[p] = true
+		}
+	}
+	return out
+}
+
+// histFirstEvent is the first event of kind about one of nodes at or after
+// after; events are in time order.
+func histFirstEvent(events []history.Event, kind string, nodes []string, after time.Time) (history.Event, bool) {
 	for _, e := range events {
 		if e.Kind == kind && !e.At.Before(after) && slices.Contains(nodes, e.Node) {
 			return e, true
 		}
 	}
-	return controlplane.Event{}, false
+	return history.Event{}, false
 }
 
-// lastMigration is when the last instance moved off off.Node, before the
-// migration of that node was declared done.
-func lastMigration(events []controlplane.Event, off controlplane.Event) (time.Time, bool) {
+// histLastMigration is when the last instance moved off off.Node (an
+// instance_migrated whose Detail is "from <node>"; Node is where it went),
+// before the migration of that node was declared done or the node came
+// back online.
+func histLastMigration(events []history.Event, off history.Event) (time.Time, bool) {
 	var last time.Time
 	for _, e := range events {
 		if e.At.Before(off.At) {
 			continue
 		}
-		if e.Kind == controlplane.InstanceMigrated && e.Detail == "from "+off.Node {
+		if e.Kind == history.EventInstanceMigrated && e.Detail == "from "+off.Node {
 			last = e.At
 		}
-		if e.Kind == controlplane.MigrationDone && e.Node == off.Node {
+		if (e.Kind == history.EventMigrationDone || e.Kind == history.EventNodeOnline) && e.Node == off.Node {
 			break
 		}
 	}
 	return last, !last.IsZero()
 }
 
-// performance is how long after f's heal the slowest workload to recover
-// took, by whole intervals; nil if one never did or none had a baseline.
-// The baseline is the window before the fault: its p99 from the workload's
-// "before" phase (one histogram over the window, steadier than any one
-// interval's) or else the median of the intervals' p99s, and the median
-// count received per interval.
-func performance(r Run, f result.Fault) *float64 {
-	if r.Interval <= 0 {
+// histConvergence is how long after f's heal the slowest worker among its
+// targets had the latest config version published by then; nil when none
+// was published, no target is a worker, or one never had it.
+func histConvergence(events []history.Event, workers map[string]bool, f result.Fault, targets []string) *float64 {
+	var v uint64
+	published := false
+	for _, e := range events {
+		if e.Kind == history.EventConfigPublished && !e.At.After(f.EndedAt) && (!published || e.Version > v) {
+			v, published = e.Version, true
+		}
+	}
+	if !published {
 		return nil
 	}
-	start := f.StartedAt.Sub(r.Window).Seconds()
-	heal := f.EndedAt.Sub(r.Window).Seconds()
-	width := r.Interval.Seconds()
-	worst, any := 0.0, false
-	for _, w := range r.Workloads {
-		var p99s, recv []float64
-		for _, iv := range w.Intervals {
-			if iv.TS+width <= start && iv.Received > 0 { // whole intervals before the fault
-				p99s, recv = append(p99s, iv.P99US), append(recv, float64(iv.Received))
-			}
+	return slowest(len(targets), func(i int) (time.Duration, bool, bool) {
+		if !workers[targets[i]] {
+			return 0, false, false // the control plane, say: it applies no config
 		}
-		if len(p99s) == 0 {
-			continue // no baseline to come back to
+		d, ok := histConverged(events, targets[i], v, f)
+		return d, true, ok
+	})
+}
+
+// slowest is the longest of n figures, each (d, counts, ok) by each(i): nil
+// if one that counts has none (ok false), or if none counts.
+func slowest(n int, each func(i int) (d time.Duration, counts, ok bool)) *float64 {
+	worst, any := time.Duration(0), false
+	for i := range n {
+		d, counts, ok := each(i)
+		if !counts {
+			continue
 		}
-		baseP99, baseRecv := stats.Median(p99s), stats.Median(recv)
-		for _, ph := range w.Phases {
-			if ph.Fault == f.Name && ph.Phase == result.PhaseBefore && ph.Latency.Count > 0 {
-				baseP99 = ph.Latency.P99
-			}
-		}
-		back := -1.0
-		for _, iv := range w.Intervals {
-			if iv.TS >= heal && iv.Received > 0 && iv.P99US <= (1+Within)*baseP99 && float64(iv.Received) >= (1-Within)*baseRecv {
-				back = iv.TS + width - heal // the interval had to end to be known
-				break
-			}
-		}
-		if back < 0 {
+		if !ok {
 			return nil
 		}
-		worst, any = max(worst, back), true
+		worst, any = max(worst, d), true
 	}
 	if !any {
 		return nil
 	}
-	return &worst
+	return secs(worst)
 }
+
+// histConverged is how long after f's heal node had version v or later: 0
+// if the config it last applied by the heal was one, else until the first
+// it applied after. A killed process lost what it had: for a kill only
+// what a later boot applied after the kill counts.
+func histConverged(events []history.Event, node string, v uint64, f result.Fault) (time.Duration, bool) {
+	kill := f.Kind == string(scenario.FaultKill)
+	killed := -1 // the boot the kill ended, when known
+	held, has := uint64(0), false
+	for _, e := range events {
+		if e.Kind != history.EventConfigApplied || e.Node != node {
+			continue
+		}
+		switch {
+		case kill && !e.At.After(f.StartedAt):
+			killed = e.Boot
+		case kill && e.Boot <= killed:
+			// the killed process's, stamped after the kill: gone with it
+		case !e.At.After(f.EndedAt):
+			held, has = e.Version, true
+		case has && held >= v:
+			return 0, true
+		case e.Version >= v:
+			return e.At.Sub(f.EndedAt), true
+		}
+	}
+	return 0, has && held >= v
+}
+
+// recReceipt is a receipt of one of a workload's messages: when the
+// message was due to be sent, from which peer it came, and its latency
+// from that intended send.
+type recReceipt struct {
+	at, lat int64 // intended send, unix ns; ns
+	peer    int32
+}
+
+// recReceipts returns the receipts of tapes that are deliveries of their
+// sends (not snapshots, not foreign, matched by sender and sequence), in
+// order of their messages' intended send. Performance is judged by when
+// a message was sent, not when it came: a request sent during the fault
+// and answered just after the heal is the fault's, not the recovery's.
+func recReceipts(tapes [][]history.Op) []recReceipt {
+	type key struct {
+		sender uint32
+		seq    uint64
+	}
+	due := map[key]int64{}
+	for _, tape := range tapes {
+		for _, op := range tape {
+			if op.Kind != history.Send {
+				continue
+			}
+			if _, dup := due[key{op.Sender, op.Seq}]; !dup {
+				due[key{op.Sender, op.Seq}] = op.T1
+			}
+		}
+	}
+	var out []recReceipt
+	for _, tape := range tapes {
+		for _, op := range tape {
+			if op.Kind != history.Receipt || op.Flags&(history.FlagSnapshot|history.FlagForeign) != 0 {
+				continue
+			}
+			if t0, ok := due[key{op.Sender, op.Seq}]; ok {
+				out = append(out, recReceipt{at: t0, lat: op.T1 - t0, peer: op.Peer})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b recReceipt) int { return cmp.Compare(a.at, b.at) })
+	return out
+}
+
+// histPerformance is how long after f's heal the slowest workload to
+// recover took; nil if one never did or none counted.
+func histPerformance(ws []history.Workload, receipts [][]recReceipt, f result.Fault, targets []string) *float64 {
+	return slowest(len(ws), func(i int) (time.Duration, bool, bool) {
+		return recBack(ws[i], recInvolved(ws[i], receipts[i], targets), f)
+	})
+}
+
+// recInvolved is the receipts of w from the targets, or all of them when no
+// target is one of w's peers.
+func recInvolved(w history.Workload, rs []recReceipt, targets []string) []recReceipt {
+	peers := make([]bool, len(w.Peers))
+	some := false
+	for i, p := range w.Peers {
+		peers[i] = slices.Contains(targets, p)
+		some = some || peers[i]
+	}
+	if !some {
+		return rs
+	}
+	var out []recReceipt
+	for _, r := range rs {
+		if r.peer >= 0 && int(r.peer) < len(peers) && peers[r.peer] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// recBack is how long after f's heal the receipts rs (by intended send) of
+// w were back within Within of their baseline, the messages sent from
+// w.Window to f's start: in throughput and p99 of the messages sent in a
+// RecoveryWindow starting heal+k·RecoveryStep and ending by w.End. counts is false when the workload has nothing to
+// say: no baseline, or no whole window between the heal and its end.
+func recBack(w history.Workload, rs []recReceipt, f result.Fault) (d time.Duration, counts, ok bool) {
+	if w.Window.IsZero() || w.End.IsZero() {
+		return 0, false, false
+	}
+	window, end := w.Window.UnixNano(), w.End.UnixNano()
+	start, heal := min(f.StartedAt.UnixNano(), end), f.EndedAt.UnixNano()
+	base := recBetween(rs, window, start)
+	if len(base) == 0 || start <= window || heal+int64(RecoveryWindow) > end {
+		return 0, false, false
+	}
+	lats := make([]int64, len(base))
+	for i, r := range base {
+		lats[i] = r.lat
+	}
+	slices.Sort(lats)
+	rate := float64(len(base)) / time.Duration(start-window).Seconds()
+	// A p99 of fewer than recSamples messages is their maximum, which one
+	// outlier sets: a slow workload's window is as long as it takes to
+	// hold recSamples at its baseline rate.
+	width := max(int64(RecoveryWindow), int64(recSamples/rate*float64(time.Second)))
+	need := (1 - Within) * rate * time.Duration(width).Seconds()
+	limit := (1 + Within) * float64(lats[recP99Rank(len(lats))])
+	if heal+width > end {
+		return 0, false, false
+	}
+
+	after := recBetween(rs, heal, end)
+	o := newRecOrderStat(after)
+	lo, hi := 0, 0
+	for t := heal; t+width <= end; t += int64(RecoveryStep) {
+		for ; hi < len(after) && after[hi].at < t+width; hi++ {
+			o.add(hi, 1)
+		}
+		for ; lo < hi && after[lo].at < t; lo++ {
+			o.add(lo, -1)
+		}
+		if n := hi - lo; n > 0 && float64(n) >= need && float64(o.kth(recP99Rank(n))) <= limit {
+			return time.Duration(t - heal), true, true
+		}
+	}
+	return 0, true, false
+}
+
+// recBetween is the receipts of rs (by intended send) of messages due in [from, to).
+func recBetween(rs []recReceipt, from, to int64) []recReceipt {
+	at := func(r recReceipt, t int64) int { return cmp.Compare(r.at, t) }
+	i, _ := slices.BinarySearchFunc(rs, from, at)
+	j, _ := slices.BinarySearchFunc(rs, to, at)
+	return rs[i:max(i, j)]
+}
+
+// recP99Rank is the 0-based index of the 99th percentile among n sorted
+// values, by nearest rank: the ⌈0.99·n⌉-th.
+func recP99Rank(n int) int { return (99*n+99)/100 - 1 }
+
+// recOrderStat holds a multiset of the latencies of some receipts, each added
+// and removed by its index, and finds the k-th smallest in O(log n): a
+// Fenwick tree over the distinct latencies.
+type recOrderStat struct {
+	vals []int64 // the distinct latencies, ascending
+	rank []int   // per receipt, its latency's index in vals
+	tree []int   // 1-based Fenwick tree of counts per index
+}
+
+func newRecOrderStat(rs []recReceipt) *recOrderStat {
+	vals := make([]int64, len(rs))
+	for i, r := range rs {
+		vals[i] = r.lat
+	}
+	slices.Sort(vals)
+	vals = slices.Compact(vals)
+	o := &recOrderStat{vals: vals, rank: make([]int, len(rs)), tree: make([]int, len(vals)+1)}
+	for i, r := range rs {
+		o.rank[i], _ = slices.BinarySearch(vals, r.lat)
+	}
+	return o
+}
+
+// add adds delta copies of receipt i's latency.
+func (o *recOrderStat) add(i, delta int) {
+	for j := o.rank[i] + 1; j < len(o.tree); j += j & -j {
+		o.tree[j] += delta
+	}
+}
+
+// kth is the k-th smallest latency held, k from 0; there must be more
+// than k.
+func (o *recOrderStat) kth(k int) int64 {
+	pos, left := 0, k+1
+	if len(o.vals) == 0 {
+		return 0
+	}
+	for step := 1 << (bits.Len(uint(len(o.tree)-1)) - 1); step > 0; step >>= 1 {
+		if next := pos + step; next < len(o.tree) && o.tree[next] < left {
+			pos, left = next, left-o.tree[next]
+		}
+	}
+	return o.vals[pos] // tree index pos+1
+}
+
+func secs(d time.Duration) *float64 { s := d.Seconds(); return &s }

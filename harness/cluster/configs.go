@@ -56,8 +56,12 @@ func workerConfig(o Options, name string, l workerLinks, tls tlsconf.Config) wor
 		cfg.Instances.StartSeconds = config.Seconds(*o.Timing.InstanceStart)
 	}
 	cfg.Tasks.JournalFile = filepath.Join(o.Dir, name+".journal")
+	cfg.ConfigJournalFile = configJournalPath(o.Dir, name)
 	return cfg
 }
+
+// configJournalPath is where worker name journals its config receipts.
+func configJournalPath(dir, name string) string { return filepath.Join(dir, name+".config-journal") }
 
 func setSeconds(dst *config.Seconds, d interface{ Nanoseconds() int64 }) {
 	if n := d.Nanoseconds(); n > 0 {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nngbench/nngbench/impl/api"
 	"github.com/nngbench/nngbench/impl/metrics"
+	implworker "github.com/nngbench/nngbench/impl/worker"
 )
 
 // The control plane's and the workers' state, read the same way whether the
@@ -74,6 +75,36 @@ func (c *Cluster) Journal(worker string) ([]string, error) {
 		return nil, fmt.Errorf("cluster: journal of %s: %w", worker, err)
 	}
 	return ids, nil
+}
+
+// ConfigReceipt is a config receipt read back from a worker's config
+// journal. N numbers the receipts of one process instance of the worker
+// from 1, as its api.ConfigHistory does while it runs.
+type ConfigReceipt struct {
+	api.ConfigReceipt
+	// Boot is the process instance that numbered it: 0 for the first in
+	// the journal, 1 after the first restart, and so on.
+	Boot int
+	// BootID is that instance's api.ConfigHistory.Boot.
+	BootID string
+}
+
+// ConfigReceipts returns every config receipt of worker, in the order
+// received, across its restarts (kill -9 included: the journal loses at
+// most a line being written), from its config journal; none if there is
+// no journal yet. A malformed line is an error naming the file and line.
+func (c *Cluster) ConfigReceipts(worker string) ([]ConfigReceipt, error) {
+	boots, err := implworker.ReadConfigJournal(configJournalPath(c.opts.Dir, worker))
+	if err != nil {
+		return nil, fmt.Errorf("cluster: config receipts of %s: %w", worker, err)
+	}
+	var out []ConfigReceipt
+	for i, b := range boots {
+		for _, r := range b.Receipts {
+			out = append(out, ConfigReceipt{ConfigReceipt: r, Boot: i, BootID: b.ID})
+		}
+	}
+	return out, nil
 }
 
 // Sockets returns the control plane's per-socket counters.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nngbench/nngbench/harness/cluster"
+	"github.com/nngbench/nngbench/harness/history"
 	"github.com/nngbench/nngbench/harness/load"
 	"github.com/nngbench/nngbench/harness/record"
 	"github.com/nngbench/nngbench/impl/controlplane"
@@ -20,7 +21,7 @@ const MaxRateMismatch = 0.01
 // beatRun is one heartbeat run's state, fed by the control plane's
 // observer from its request handlers.
 type beatRun struct {
-	s        *sink
+	s        *tape
 	tl       record.Timeline
 	interval time.Duration
 	peer     map[string]int
@@ -66,9 +67,9 @@ func runHeartbeat(ctx context.Context, spec Spec, c *cluster.Cluster, workers []
 	}
 	spec.Rate = rate
 	tl := record.NewTimeline(spec.Warmup, spec.Duration)
-	r := &beatRun{s: newSink(spec, tl, workers, owedOne), tl: tl, interval: interval,
+	r := &beatRun{s: newTape(spec, tl, workers, history.OwedOne), tl: tl, interval: interval,
 		peer: map[string]int{}, beats: make([]beats, len(workers))}
-	r.s.ordered = true
+	r.s.w.Ordered = true
 	for i, w := range workers {
 		r.peer[w] = i
 		r.beats[i].due = map[uint64]time.Time{}
@@ -114,11 +115,17 @@ func (r *beatRun) beat(h controlplane.HeartbeatSeen) {
 	if b.first == 0 || key < b.first {
 		b.first = key
 	}
+	_, again := b.due[key]
 	b.due[key] = due
 	r.mu.Unlock()
-	if r.s.received(i, key, due, sent, h.Received, h.Bytes) {
-		r.s.sent(tick{seq: key, intended: due}, sent, i, h.Bytes)
+	// A beat is sent by its worker (Sender) and numbered by its key.
+	op := history.ReceiptOp(uint32(i), key, int32(i), h.Received.UnixNano(), h.Bytes) //nolint:gosec // i < workers
+	if again {
+		r.s.ops.Add(op) // a retried beat: a duplicate, told to Observe once
+		return
 	}
+	r.s.sent(uint32(i), key, i, due, sent, h.Bytes) //nolint:gosec // i < workers
+	r.s.received(op, due, sent)
 }
 
 // key numbers a beat within the run. A sequence number at or below the
@@ -173,7 +180,7 @@ func (r *beatRun) gaps() {
 				continue
 			}
 			prev = prev.Add(r.interval)
-			r.s.sent(tick{seq: k, intended: prev}, prev, i, 0)
+			r.s.sent(uint32(i), k, i, prev, prev, 0) //nolint:gosec // i < workers
 		}
 	}
 }

@@ -3,14 +3,15 @@ package implload
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/nngbench/nngbench/harness/cluster"
+	"github.com/nngbench/nngbench/harness/history"
 	"github.com/nngbench/nngbench/harness/load"
 	"github.com/nngbench/nngbench/harness/record"
 	"github.com/nngbench/nngbench/impl/api"
@@ -32,7 +33,7 @@ const pollEvery = 100 * time.Millisecond
 // pubRun is one pubsub run's state.
 type pubRun struct {
 	spec    Spec
-	s       *sink
+	s       *tape
 	cli     *reqrep.Client
 	workers []string
 	pad     padding
@@ -40,20 +41,23 @@ type pubRun struct {
 	mu      sync.Mutex
 	sent    map[uint64]published  // by config version
 	pending [][]api.ConfigReceipt // per worker: receipts of versions not (yet) known to be ours
-	had     [][]api.ConfigReceipt // per worker: every receipt of ours, by broadcast or snapshot
+	polled  [][]api.ConfigReceipt // per worker: the receipts of ours read while running
 	cursor  []uint64              // per worker: the last receipt read
+	boot    []string              // per worker: the process instance that numbered them
 	top     []uint64              // per worker: the highest version it has
 	latest  uint64                // the highest version sent
 }
 
 // runPubSub publishes config versions through the embedded control
-// plane's SetConfig, one per message, and reads from every worker when it
-// received each (api.ConfigHistoryGet, through its commands proxy). Recv
-// and ByPeer time each worker's receipt of each version by broadcast;
-// Last, for each version, the time until every worker had it or a later
-// one, by broadcast or by a snapshot it fetched. A version a worker never
-// received by broadcast is lost for that worker. The sequence numbers of
-// the Loss and of Observe's stamps are config versions.
+// plane's SetConfig, one per message, and takes from every worker's
+// config journal when it received each. Recv and ByPeer time each
+// worker's receipt of each version by broadcast; Last, for each version,
+// the time until every worker had it or a later one, by broadcast or by a
+// snapshot it fetched. A version a worker never received by broadcast is
+// lost for that worker: its journal, which outlives a kill -9, lacks it.
+// While the run goes on, the workers' receipts are read through their
+// commands (api.ConfigHistoryGet) for Observe and for the drain. The
+// sequence numbers of the Loss and of Observe's stamps are config versions.
 func runPubSub(ctx context.Context, spec Spec, c *cluster.Cluster, workers []string) (*load.Outcome, error) {
 	cp := c.ControlPlane()
 	if cp == nil {
@@ -64,16 +68,16 @@ func runPubSub(ctx context.Context, spec Spec, c *cluster.Cluster, workers []str
 		return nil, err
 	}
 	defer cli.Close()
+	n := len(workers)
 	r := &pubRun{spec: spec, cli: cli, workers: workers, pad: newPadding(spec.Size, spec.Seed),
-		sent: map[uint64]published{}, pending: make([][]api.ConfigReceipt, len(workers)),
-		had: make([][]api.ConfigReceipt, len(workers)), cursor: make([]uint64, len(workers)),
-		top: make([]uint64, len(workers))}
+		sent: map[uint64]published{}, pending: make([][]api.ConfigReceipt, n), polled: make([][]api.ConfigReceipt, n),
+		cursor: make([]uint64, n), boot: make([]string, n), top: make([]uint64, n)}
 	if err := r.skipPast(ctx); err != nil {
 		return nil, err
 	}
 	tl := record.NewTimeline(spec.Warmup, spec.Duration)
-	r.s = newSink(spec, tl, workers, owedEach)
-	r.s.ordered = true
+	r.s = newTape(spec, tl, workers, history.OwedEach)
+	r.s.w.Ordered, r.s.w.Last, r.s.w.Cumulative = true, history.LastEach, true
 	pollCtx, stopPolling := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { r.pollUntil(pollCtx) })
@@ -82,9 +86,40 @@ func runPubSub(ctx context.Context, spec Spec, c *cluster.Cluster, workers []str
 	stopPolling()
 	wg.Wait()
 	r.poll(context.WithoutCancel(ctx), true) // what came since the last poll, and what was pending
-	o := r.s.outcome()
-	o.Last = r.timeToLast(tl)
-	return o, nil
+	err = r.receipts(c)
+	return r.s.outcome(), err
+}
+
+// receipts notes every worker's receipts of the run's versions, from its
+// config journal; a worker whose journal cannot be read has those read
+// while running, and the error says so.
+func (r *pubRun) receipts(c *cluster.Cluster) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var errs []error
+	for i, w := range r.workers {
+		got := r.polled[i]
+		if journal, err := c.ConfigReceipts(w); err != nil {
+			errs = append(errs, err)
+		} else {
+			got = got[:0:0]
+			for _, e := range journal {
+				got = append(got, e.ConfigReceipt)
+			}
+		}
+		for _, e := range got {
+			p, ours := r.sent[e.Version]
+			if !ours {
+				continue // another workload's, or older than the run
+			}
+			op := history.ReceiptOp(0, e.Version, int32(i), e.At.UnixNano(), p.bytes) //nolint:gosec // i < workers
+			if e.Via != api.ConfigViaBroadcast {
+				op.Flags |= history.FlagSnapshot
+			}
+			r.s.ops.Add(op)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // published is a config version this run set.
@@ -105,14 +140,14 @@ func (r *pubRun) publish(ctx context.Context, cp publisher, t tick) {
 	snap, err := cp.SetConfig(ctx, values)
 	if err != nil {
 		if ctx.Err() == nil {
-			r.s.sendFailed(t, actual)
+			r.s.sendFailed(t.seq, t.due(actual), actual)
 		}
 		return
 	}
-	v := tick{seq: snap.Version, intended: t.due(actual)} // the sink counts versions
-	r.s.sent(v, actual, 0, r.pad.size(t.seq))
+	p := published{intended: t.due(actual), actual: actual, bytes: r.pad.size(t.seq)}
+	r.s.sent(0, snap.Version, int(history.NoPeer), p.intended, actual, p.bytes) // the history counts versions
 	r.mu.Lock()
-	r.sent[snap.Version] = published{intended: v.intended, actual: actual, bytes: r.pad.size(t.seq)}
+	r.sent[snap.Version] = p
 	r.latest = max(r.latest, snap.Version)
 	r.mu.Unlock()
 }
@@ -124,7 +159,7 @@ func (r *pubRun) skipPast(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		r.cursor[i] = h.Last
+		r.cursor[i], r.boot[i] = h.Last, h.Boot
 	}
 	return nil
 }
@@ -160,14 +195,19 @@ func (r *pubRun) pollUntil(ctx context.Context) {
 }
 
 // poll reads every worker's new receipts and files them. A worker that
-// does not answer (a fault on its link) is read again at the next poll;
-// what it received and could not report by the end counts as lost.
+// does not answer (a fault on its link) is read again at the next poll. A
+// restarted worker numbers its receipts from 1 again, under a new boot:
+// its cursor starts again too.
 func (r *pubRun) poll(ctx context.Context, final bool) {
 	for i, w := range r.workers {
 		for {
 			h, err := r.history(ctx, w, r.cursor[i])
 			if err != nil {
 				break
+			}
+			if h.Boot != r.boot[i] {
+				r.boot[i], r.cursor[i] = h.Boot, 0
+				continue
 			}
 			r.file(i, h.Entries, final)
 			if len(h.Entries) == 0 {
@@ -179,10 +219,11 @@ func (r *pubRun) poll(ctx context.Context, final bool) {
 }
 
 // file matches worker i's receipts with the versions sent, in the order
-// they came. During the run, a receipt of a version not known (yet) and
-// those after it wait for the next poll: its SetConfig may not have
-// returned. At the end (final), unknown versions are another workload's
-// or older than the run, and are skipped.
+// they came, and tells Observe of those by broadcast. During the run, a
+// receipt of a version not known (yet) and those after it wait for the
+// next poll: its SetConfig may not have returned. At the end (final),
+// unknown versions are another workload's or older than the run, and are
+// skipped.
 func (r *pubRun) file(i int, entries []api.ConfigReceipt, final bool) {
 	var got []api.ConfigReceipt
 	r.mu.Lock()
@@ -198,7 +239,7 @@ func (r *pubRun) file(i int, entries []api.ConfigReceipt, final bool) {
 			break
 		}
 		if ours {
-			r.had[i] = append(r.had[i], e)
+			r.polled[i] = append(r.polled[i], e)
 			if e.Via == api.ConfigViaBroadcast {
 				got = append(got, e)
 			}
@@ -209,9 +250,11 @@ func (r *pubRun) file(i int, entries []api.ConfigReceipt, final bool) {
 		sent[k] = r.sent[e.Version]
 	}
 	r.mu.Unlock()
+	if r.spec.Observe == nil {
+		return
+	}
 	for k, e := range got {
-		p := sent[k]
-		r.s.received(i, e.Version, p.intended, p.actual, e.At, p.bytes)
+		r.spec.Observe(i, load.Stamp{Seq: e.Version, Intended: sent[k].intended, Actual: sent[k].actual})
 	}
 }
 
@@ -225,62 +268,4 @@ func (r *pubRun) caughtUp() bool {
 		}
 	}
 	return true
-}
-
-// timeToLast records, for each version sent, the time until the last
-// worker had it or a later one; a version some worker never had has no
-// figure (it is in the Loss).
-func (r *pubRun) timeToLast(tl record.Timeline) *record.Recorder {
-	rec := record.New(record.Options{Start: tl.Window})
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	versions := make([]uint64, 0, len(r.sent))
-	for v := range r.sent {
-		versions = append(versions, v)
-	}
-	slices.Sort(versions)
-	last := make([]time.Time, len(versions))
-	never := make([]bool, len(versions))
-	for _, had := range r.had {
-		for i, at := range hadBy(versions, had) {
-			if at.IsZero() {
-				never[i] = true
-			} else if at.After(last[i]) {
-				last[i] = at
-			}
-		}
-	}
-	for i, v := range versions {
-		if p := r.sent[v]; !never[i] {
-			rec.Received(p.intended, p.actual, last[i], 0)
-		}
-	}
-	return rec
-}
-
-// hadBy returns, for each of versions (ascending), when the worker first
-// had it or a later version, from its receipts; zero if it never did.
-func hadBy(versions []uint64, had []api.ConfigReceipt) []time.Time {
-	byVersion := slices.Clone(had)
-	slices.SortFunc(byVersion, func(a, b api.ConfigReceipt) int {
-		switch {
-		case a.Version < b.Version:
-			return -1
-		case a.Version > b.Version:
-			return 1
-		}
-		return a.At.Compare(b.At)
-	})
-	out := make([]time.Time, len(versions))
-	var earliest time.Time // of the receipts at or above versions[i]
-	j := len(byVersion) - 1
-	for i := len(versions) - 1; i >= 0; i-- {
-		for ; j >= 0 && byVersion[j].Version >= versions[i]; j-- {
-			if earliest.IsZero() || byVersion[j].At.Before(earliest) {
-				earliest = byVersion[j].At
-			}
-		}
-		out[i] = earliest
-	}
-	return out
 }

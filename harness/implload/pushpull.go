@@ -7,9 +7,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nngbench/nngbench/harness/cluster"
+	"github.com/nngbench/nngbench/harness/history"
 	"github.com/nngbench/nngbench/harness/load"
 	"github.com/nngbench/nngbench/harness/record"
 	"github.com/nngbench/nngbench/impl/api"
@@ -21,13 +23,13 @@ import (
 // reader, the senders from theirs.
 type taskRun struct {
 	prefix string // of this run's task ids: results of other tasks are not ours
-	s      *sink
+	s      *tape
 	peer   map[string]int
 
-	mu       sync.Mutex
-	due      map[uint64]submitted
-	start    *record.Recorder // one-way: submission to execution start
-	executed []map[uint64]int // per worker: executions (results not replayed) per task
+	mu   sync.Mutex
+	due  map[uint64]submitted
+	done atomic.Int64 // tasks completed (first results in)
+	sent atomic.Int64 // tasks accepted
 }
 
 // runPushPull submits tasks of kind spec.Task, one per message, through
@@ -49,12 +51,11 @@ func runPushPull(ctx context.Context, spec Spec, c *cluster.Cluster, workers []s
 	tl := record.NewTimeline(spec.Warmup, spec.Duration)
 	r := &taskRun{
 		prefix: fmt.Sprintf("implload-%016x-", rand.Uint64()), //nolint:gosec // unique, not secret: workers remember task ids
-		s:      newSink(spec, tl, workers, owedAny), peer: map[string]int{},
-		due: map[uint64]submitted{}, start: record.New(record.Options{Start: tl.Window}),
+		s:      newTape(spec, tl, workers, history.OwedAny), peer: map[string]int{}, due: map[uint64]submitted{},
 	}
+	r.s.w.Executions, r.s.w.Last = true, history.LastStart
 	for i, w := range workers {
 		r.peer[w] = i
-		r.executed = append(r.executed, map[uint64]int{})
 	}
 	remove := cp.Observe(controlplane.Observer{OnResult: r.result})
 	defer remove()
@@ -76,10 +77,11 @@ func runPushPull(ctx context.Context, spec Spec, c *cluster.Cluster, workers []s
 		r.due[t.seq] = sub
 		r.mu.Unlock()
 		if err := cp.SubmitTasks([]api.Task{task}); err != nil {
-			r.s.sendFailed(t, actual)
+			r.s.sendFailed(t.seq, sub.intended, actual)
 			return
 		}
-		r.s.sent(t, actual, 0, len(task.Payload))
+		r.s.sent(0, t.seq, int(history.NoPeer), sub.intended, actual, len(task.Payload))
+		r.sent.Add(1)
 		if sub.done != nil { // closed loop: one task at a time, each up to Timeout
 			timer := time.NewTimer(spec.Timeout)
 			defer timer.Stop()
@@ -90,9 +92,9 @@ func runPushPull(ctx context.Context, spec Spec, c *cluster.Cluster, workers []s
 			}
 		}
 	})
-	load.Drain(ctx, spec.Grace, func() bool { return r.s.count() >= r.s.sentCount() })
+	load.Drain(ctx, spec.Grace, func() bool { return r.done.Load() >= r.sent.Load() })
 	remove()
-	return r.outcome(), nil
+	return r.s.outcome(), nil
 }
 
 // result takes one result the control plane read.
@@ -109,24 +111,30 @@ func (r *taskRun) result(seen controlplane.ResultSeen) {
 	}
 	r.mu.Lock()
 	due, sent := r.due[seq]
-	if sent && !res.Replayed {
-		r.executed[peer][seq]++
-	}
-	if sent && seen.First && !res.StartedAt.IsZero() {
-		if r.s.spec.Rate > 0 {
-			r.start.Received(due.intended, due.actual, res.StartedAt, 0)
-		} else {
-			r.start.ReceivedClosedLoop(due.actual, res.StartedAt, r.s.spec.ExpectedInterval, 0)
-		}
-	}
 	r.mu.Unlock()
-	if !sent || !seen.First {
-		return // a replay or a second result: the first one counted
+	if !sent {
+		return
 	}
-	r.s.received(peer, seq, due.intended, due.actual, seen.Received, len(res.Output))
+	// Every result is a receipt: the first one a delivery, timed, the
+	// others (a second execution, a replay) duplicates or not, as
+	// check counts executions.
+	op := history.ReceiptOp(0, seq, int32(peer), seen.Received.UnixNano(), len(res.Output)) //nolint:gosec // peer < workers
+	op.T2 = res.StartedAt.UnixNano()
+	if res.StartedAt.IsZero() {
+		op.T2 = 0
+	}
+	if res.Replayed {
+		op.Flags |= history.FlagReplayed
+	}
 	if res.Error != "" {
-		r.s.failed(peer, due.intended, false)
+		op.Outcome = history.Error
 	}
+	if !seen.First {
+		r.s.ops.Add(op) // not told to Observe: the first result was
+		return
+	}
+	r.s.received(op, due.intended, due.actual)
+	r.done.Add(1)
 	if due.done != nil {
 		close(due.done) // First comes once per task
 	}
@@ -136,31 +144,4 @@ func (r *taskRun) result(seen controlplane.ResultSeen) {
 type submitted struct {
 	intended, actual time.Time
 	done             chan struct{} // closed loop: closed when it completes
-}
-
-// outcome is the sink's, with the one-way latencies and the executions.
-func (r *taskRun) outcome() *load.Outcome {
-	o := r.s.outcome()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	o.Last = r.start
-	o.Loss.Duplicated = 0
-	for i, ex := range r.executed {
-		o.Peers[i].Received, o.Peers[i].Duplicated = int64(len(ex)), 0
-		for _, n := range ex {
-			o.Peers[i].Duplicated += int64(n - 1)
-		}
-		o.Loss.Duplicated += o.Peers[i].Duplicated
-	}
-	// A task executed by two workers is a duplicate too.
-	tasks := map[uint64]int{}
-	for _, ex := range r.executed {
-		for seq := range ex {
-			tasks[seq]++
-		}
-	}
-	for _, n := range tasks {
-		o.Loss.Duplicated += int64(n - 1)
-	}
-	return o
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/nngbench/nngbench/harness/cluster"
+	"github.com/nngbench/nngbench/harness/history"
 	"github.com/nngbench/nngbench/harness/load"
 	"github.com/nngbench/nngbench/harness/record"
 	"github.com/nngbench/nngbench/impl/reqrep"
@@ -21,7 +22,7 @@ func runReqRep(ctx context.Context, spec Spec, c *cluster.Cluster, workers []str
 	defer cli.Close()
 	pad := newPadding(spec.Size, spec.Seed)
 	tl := record.NewTimeline(spec.Warmup, spec.Duration)
-	s := newSink(spec, tl, workers, owedOne)
+	s := newTape(spec, tl, workers, history.OwedOne)
 	drive(ctx, spec, tl, func(ctx context.Context, t tick) {
 		peer := int(t.seq % uint64(len(workers)))
 		data := pad.json(t.seq)
@@ -31,14 +32,15 @@ func runReqRep(ctx context.Context, spec Spec, c *cluster.Cluster, workers []str
 		if err != nil && ctx.Err() != nil {
 			return // cut short by the caller: neither a reply nor a failure
 		}
-		s.sent(t, actual, peer, len(data))
+		intended := t.due(actual)
+		s.sent(0, t.seq, peer, intended, actual, len(data))
 		switch {
 		case err == nil:
-			s.received(peer, t.seq, t.due(actual), actual, at, len(resp.Data))
+			s.received(history.ReceiptOp(0, t.seq, int32(peer), at.UnixNano(), len(resp.Data)), intended, actual) //nolint:gosec // peer < workers
 		case errors.Is(err, reqrep.ErrTimeout):
-			s.failed(peer, t.due(actual), true)
+			s.failed(t.seq, peer, intended, at, true)
 		default: // an error reply, a lost connection
-			s.failed(peer, t.due(actual), false)
+			s.failed(t.seq, peer, intended, at, false)
 		}
 	})
 	return s.outcome(), nil

@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/nngbench/nngbench/harness/cluster"
+	"github.com/nngbench/nngbench/harness/history"
 	"github.com/nngbench/nngbench/harness/load"
 	"github.com/nngbench/nngbench/harness/record"
 	"github.com/nngbench/nngbench/impl/api"
@@ -20,12 +20,9 @@ const probeDeadline = 200 * time.Millisecond
 
 // surveyRun is one survey run's state.
 type surveyRun struct {
-	s    *sink
-	peer map[string]int
-
-	mu    sync.Mutex
-	count load.SurveyCount
-	last  *record.Recorder
+	s       *tape
+	workers []string
+	peer    map[string]int
 }
 
 // runSurvey has the embedded control plane survey every worker
@@ -44,8 +41,8 @@ func runSurvey(ctx context.Context, spec Spec, c *cluster.Cluster, workers []str
 	}
 	probe(ctx, cp, workers)
 	tl := record.NewTimeline(spec.Warmup, spec.Duration)
-	r := &surveyRun{s: newSink(spec, tl, workers, owedEach), peer: map[string]int{},
-		last: record.New(record.Options{Start: tl.Window})}
+	r := &surveyRun{s: newTape(spec, tl, workers, history.OwedEach), workers: workers, peer: map[string]int{}}
+	r.s.w.Last, r.s.w.Survey = history.LastEach, true
 	for i, w := range workers {
 		r.peer[w] = i
 	}
@@ -59,20 +56,13 @@ func runSurvey(ctx context.Context, spec Spec, c *cluster.Cluster, workers []str
 		case err != nil && ctx.Err() != nil:
 			return // cut short by the caller
 		case res == nil:
-			r.s.sendFailed(t, time.Now())
+			now := time.Now()
+			r.s.sendFailed(t.seq, t.due(now), now)
 			return
 		}
 		r.take(t, res, len(data))
 	})
-	o := r.s.outcome()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	o.Last = r.last
-	if r.count.Expected > 0 {
-		r.count.Share = float64(r.count.Replies) / float64(r.count.Expected)
-	}
-	o.Survey = r.count
-	return o, nil
+	return r.s.outcome(), nil
 }
 
 // surveyor is the part of the control plane a survey run uses.
@@ -122,33 +112,14 @@ func answered(res *survey.Result, workers []string) map[string]answer {
 	return out
 }
 
-// take records one survey's answers: each received at the survey's send
+// take notes one survey's answers: each received at the survey's send
 // (the request's timestamp) plus its latency.
 func (r *surveyRun) take(t tick, res *survey.Result, bytes int) {
 	actual := res.Request.Timestamp
 	intended := t.due(actual)
-	r.s.sent(t, actual, 0, bytes)
-	var last time.Time
-	got := answered(res, r.s.names)
-	for node, a := range got {
+	r.s.sent(0, t.seq, int(history.NoPeer), intended, actual, bytes)
+	for node, a := range answered(res, r.workers) {
 		at := actual.Add(a.latency)
-		r.s.received(r.peer[node], t.seq, intended, actual, at, a.bytes)
-		if at.After(last) {
-			last = at
-		}
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(got) == len(r.s.names) {
-		if r.s.spec.Rate > 0 {
-			r.last.Received(intended, actual, last, 0)
-		} else {
-			r.last.ReceivedClosedLoop(actual, last, r.s.spec.ExpectedInterval, 0)
-		}
-	}
-	if r.s.inWindow(intended) {
-		r.count.Surveys++
-		r.count.Replies += int64(len(got))
-		r.count.Expected += int64(len(r.s.names))
+		r.s.received(history.ReceiptOp(0, t.seq, int32(r.peer[node]), at.UnixNano(), a.bytes), intended, actual) //nolint:gosec // peer < workers
 	}
 }

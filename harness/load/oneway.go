@@ -9,20 +9,21 @@ import (
 
 	"go.nanomsg.org/mangos/v3"
 
+	"github.com/nngbench/nngbench/harness/history"
 	"github.com/nngbench/nngbench/harness/record"
 )
 
-// receiver is one peer's receiving goroutine with its own recorder and inbox.
+// receiver is one peer's receiving goroutine with its own tape of the history.
 type receiver struct {
 	id      int
 	sock    mangos.Socket
-	rec     *record.Recorder
-	box     *inbox
+	tape    *history.Tape
+	n       atomic.Int64 // messages received, copies included: the drain polls it
 	observe func(int, Stamp)
 	hang    <-chan struct{} // closed: stop reading, leave the socket open
 }
 
-// run records every message until the socket closes. Latency is one-way, receipt minus the
+// run notes every message until the socket closes. Latency is one-way, receipt minus the
 // stamped intended (and actual) send: sender and receiver share the clock of one machine.
 func (r *receiver) run() {
 	for {
@@ -41,20 +42,28 @@ func (r *receiver) run() {
 		}
 		st, err := ParseStamp(m)
 		if err != nil {
-			r.rec.Error()
+			if r.tape != nil {
+				r.tape.Add(foreign(int32(r.id), at.UnixNano())) //nolint:gosec // id < Spec.Peers
+			}
 			continue
 		}
 		if r.observe != nil {
 			r.observe(r.id, st)
 		}
-		if r.box.add(st, at) {
-			r.rec.Received(st.Intended, st.Actual, at, len(m))
+		r.n.Add(1)
+		if r.tape != nil {
+			r.tape.Add(history.ReceiptOp(st.Sender, st.Seq, int32(r.id), at.UnixNano(), len(m))) //nolint:gosec // id < Spec.Peers
 		}
 	}
 }
 
+// foreign is the receipt at peer, at at, of a payload the run did not send: an error.
+func foreign(peer int32, at int64) history.Op {
+	return history.Op{Kind: history.Receipt, Outcome: history.Error, Flags: history.FlagForeign, Peer: peer, T1: at}
+}
+
 // sendOneWay sends what src hands out until it stops or the socket closes.
-func sendOneWay(ctx context.Context, s *sender, src source, sock mangos.Socket, window time.Time) {
+func sendOneWay(ctx context.Context, s *sender, src source, sock mangos.Socket) {
 	for {
 		t, ok := src.next(ctx)
 		if !ok {
@@ -62,24 +71,23 @@ func sendOneWay(ctx context.Context, s *sender, src source, sock mangos.Socket, 
 		}
 		buf, st := s.stamp(t)
 		if err := sock.Send(buf); err != nil {
-			if s.sendFailed(err, st, window) {
+			if s.sendFailed(err, st) {
 				return
 			}
 			continue
 		}
-		s.rec.Sent(st.Intended, st.Actual, len(buf))
-		s.log.add(st.Seq, st.Intended, st.Actual)
+		s.sent(st, history.NoPeer, len(buf))
 	}
 }
 
 // runOneWay drives a one-way pattern: the hub sends, every peer receives and records.
 func runOneWay(ctx context.Context, spec Spec, k kind, w *wiring) (*Outcome, error) {
 	c := record.NewTimeline(spec.Warmup, spec.Duration)
+	var l history.Ledger
 	var rs []*receiver
 	var rwg sync.WaitGroup
 	for i, p := range w.peers { // none when the peers are processes: they receive already
-		rs = append(rs, &receiver{id: i, sock: p, rec: record.New(record.Options{Start: c.Window}),
-			box: newInbox(), observe: spec.Observe, hang: w.hangs[i]})
+		rs = append(rs, &receiver{id: i, sock: p, tape: spec.tape(&l), observe: spec.Observe, hang: w.hangs[i]})
 		rwg.Go(rs[i].run)
 	}
 	killed := make([]atomic.Bool, spec.Peers)
@@ -94,34 +102,41 @@ func runOneWay(ctx context.Context, spec Spec, k kind, w *wiring) (*Outcome, err
 	if k.blocks(spec) {
 		stuck = time.AfterFunc(time.Until(c.End.Add(spec.Timeout)), w.closeHub)
 	}
-	senders := runSenders(ctx, spec, c, func(ctx context.Context, s *sender, src source) {
-		sendOneWay(ctx, s, src, w.hub, c.Window)
+	senders := runSenders(ctx, spec, c, &l, func(ctx context.Context, s *sender, src source) {
+		sendOneWay(ctx, s, src, w.hub)
 	})
 	if stuck != nil {
 		stuck.Stop()
 	}
 	sent := int64(0)
 	for _, s := range senders {
-		sent += int64(s.log.len())
+		sent += s.sends
 	}
 	Drain(ctx, spec.Grace, func() bool { return caughtUp(w, rs, killed, sent, k.each) })
 	close(done)
 	kwg.Wait()
 	w.close() // the hub only now: the receivers have what they will get
 	rwg.Wait()
-	o := assemble(spec, c, senders, k.each)
+	tapes := l.Tapes()
 	var errs []error
 	if w.procs != nil {
-		for i, r := range w.reports() {
-			rec, box, err := r.replay(c.Window, spec.Observe)
+		for _, r := range w.reports() {
+			tape, err := r.replay(c.End, spec.Observe)
 			errs = append(errs, err)
-			o.addReceiver(rec, box, killed[i].Load())
+			tapes = append(tapes, tape)
 		}
 	}
-	for i, r := range rs {
-		o.addReceiver(r.rec, r.box, killed[i].Load())
+	var dead []int
+	for i := range killed {
+		if killed[i].Load() {
+			dead = append(dead, i)
+		}
 	}
-	o.finish()
+	o := NewOutcome(spec, c, spec.workload(c, k.each, spec.Peers, dead), tapes)
+	o.sent = sent
+	for i := range rs { // in-process receivers only: the processes are gone
+		o.received += w.received(rs, i)
+	}
 	return o, errors.Join(errs...)
 }
 

@@ -2,6 +2,7 @@ package load_test
 
 import (
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -111,5 +112,27 @@ func TestClosedLoopHungPullerEnds(t *testing.T) {
 	}
 	if o.Loss.Sent == 0 || o.Loss.Lost == 0 {
 		t.Errorf("loss %+v: want messages sent and some lost in the hung puller's queue", o.Loss)
+	}
+}
+
+// Far above what one sender can do, the window still shows what went out:
+// the messages sent in it (whenever they were due), their latency from the
+// intended send, growing with the lag, and a generator marked behind.
+func TestOverloadShowsWhatWasSent(t *testing.T) {
+	t.Parallel()
+	o := run(t, load.Spec{Pattern: scenario.PatternPushPull, Rate: 2_000_000, Warmup: 200 * time.Millisecond,
+		Duration: 500 * time.Millisecond, Size: scenario.SizeRange{Min: 64, Max: 64}})
+	send, recv := snapshots(o)
+	t.Logf("planned 2M/s: sent %d in the window (%.0f/s), received %d; lag max %.0fms; latency p50 %.0fms",
+		send.Sent, send.SendRate, recv.Received, send.Lag.Max/1000, recv.Latency.P50/1000)
+	if send.Sent == 0 || recv.Received == 0 {
+		t.Fatalf("sent %d, received %d in the window: messages went out in it", send.Sent, recv.Received)
+	}
+	if send.Valid || !strings.Contains(send.Invalid, "behind") {
+		t.Errorf("valid %v (%q): want the generator marked behind", send.Valid, send.Invalid)
+	}
+	if recv.Latency.Max < recv.LatencyUncorrected.Max || send.Lag.Max < 100_000 {
+		t.Errorf("latency max %.0fµs (uncorrected %.0fµs), lag max %.0fµs: want the lag in the latencies",
+			recv.Latency.Max, recv.LatencyUncorrected.Max, send.Lag.Max)
 	}
 }

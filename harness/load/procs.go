@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nngbench/nngbench/harness/record"
+	"github.com/nngbench/nngbench/harness/history"
 )
 
 // Procs runs a Spec's peers as processes of their own, `Bin peer ...` each (see ServePeer), as
@@ -239,31 +239,30 @@ func (p *peerProc) kill() {
 	<-p.done
 }
 
-// replay turns a peer's report into what an in-process receiver would have recorded: the same
-// Received and inbox calls, in order of arrival, with observe called for every message.
-func (r procReport) replay(window time.Time, observe func(int, Stamp)) (*record.Recorder, *inbox, error) {
-	rec, box := record.New(record.Options{Start: window}), newInbox()
+// replay turns a peer's report into the tape an in-process receiver would have recorded: a
+// receipt per arrival, in order, with observe called for every message, and its errors as
+// foreign receipts at end (the peer does not say when).
+func (r procReport) replay(end time.Time, observe func(int, Stamp)) ([]history.Op, error) {
 	if r.peerReport == nil {
-		return rec, box, r.err
+		return nil, r.err
 	}
+	peer := int32(r.Peer)                                         //nolint:gosec // Peer < Spec.Peers
+	tape := make([]history.Op, 0, min(max(r.Arrivals, 0), 1<<20)) // a report's counts are not trusted with memory
 	for range r.Errors {
-		rec.Error()
+		tape = append(tape, foreign(peer, end.UnixNano()))
 	}
 	for _, b := range r.blocks {
 		err := decodeArrivals(b, func(a arrival) {
-			st, at := a.stamp(), time.Unix(0, a.at)
 			if observe != nil {
-				observe(r.Peer, st)
+				observe(r.Peer, a.stamp())
 			}
-			if box.add(st, at) {
-				rec.Received(st.Intended, st.Actual, at, a.bytes)
-			}
+			tape = append(tape, history.ReceiptOp(a.sender, a.seq, peer, a.at, a.bytes))
 		})
 		if err != nil {
-			return rec, box, errors.Join(r.err, fmt.Errorf("peer %d: %w", r.Peer, err))
+			return tape, errors.Join(r.err, fmt.Errorf("peer %d: %w", r.Peer, err))
 		}
 	}
-	return rec, box, r.err
+	return tape, r.err
 }
 
 // tailWriter keeps the last bytes written to it, for errors, and passes everything on to w.

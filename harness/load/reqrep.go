@@ -9,6 +9,7 @@ import (
 
 	"go.nanomsg.org/mangos/v3"
 
+	"github.com/nngbench/nngbench/harness/history"
 	"github.com/nngbench/nngbench/harness/record"
 )
 
@@ -32,8 +33,9 @@ func runReqRep(ctx context.Context, spec Spec, w *wiring) (*Outcome, error) {
 	stop := make(chan struct{})
 	watching := make(chan struct{})
 	go func() { defer close(watching); watch(flights, spec.Timeout, stop) }()
-	senders := runSenders(ctx, spec, c, func(ctx context.Context, s *sender, src source) {
-		request(ctx, s, src, w.hub, &flights[s.id], spec, c.Window)
+	var l history.Ledger
+	senders := runSenders(ctx, spec, c, &l, func(ctx context.Context, s *sender, src source) {
+		request(ctx, s, src, w.hub, &flights[s.id])
 	})
 	close(stop)
 	<-watching
@@ -44,12 +46,7 @@ func runReqRep(ctx context.Context, spec Spec, w *wiring) (*Outcome, error) {
 	for _, r := range w.reports() { // the repliers' own logs add nothing: replies are timed here
 		errs = append(errs, r.err)
 	}
-	o := assemble(spec, c, senders, false)
-	for _, s := range senders {
-		o.addReceiver(s.recv, s.box, false)
-	}
-	o.finish()
-	return o, errors.Join(errs...)
+	return NewOutcome(spec, c, spec.workload(c, false, len(senders), nil), l.Tapes()), errors.Join(errs...)
 }
 
 // serveContexts opens n mangos contexts on every peer's socket and serves each on a goroutine
@@ -158,7 +155,7 @@ func watch(flights []flight, timeout time.Duration, stop <-chan struct{}) {
 }
 
 // request sends what src hands out, one request at a time, each waiting for its reply.
-func request(ctx context.Context, s *sender, src source, sock mangos.Socket, f *flight, spec Spec, window time.Time) {
+func request(ctx context.Context, s *sender, src source, sock mangos.Socket, f *flight) {
 	c, err := f.open(sock)
 	if err != nil {
 		return
@@ -177,19 +174,18 @@ func request(ctx context.Context, s *sender, src source, sock mangos.Socket, f *
 			if expired && errors.Is(err, mangos.ErrClosed) {
 				err = mangos.ErrSendTimeout
 			}
-			if s.sendFailed(err, st, window) {
+			if s.sendFailed(err, st) {
 				return
 			}
 		} else {
-			s.rec.Sent(st.Intended, st.Actual, len(buf))
-			s.log.add(st.Seq, st.Intended, st.Actual)
+			s.sent(st, int32(s.id), len(buf)) //nolint:gosec // id < Concurrency
 			m, err := c.Recv()
 			at := time.Now()
 			expired = f.end()
 			if expired && errors.Is(err, mangos.ErrClosed) {
 				err = mangos.ErrRecvTimeout
 			}
-			if !s.reply(m, err, at, st, spec, window) {
+			if !s.reply(m, err, at, st) {
 				return
 			}
 		}
@@ -204,37 +200,27 @@ func request(ctx context.Context, s *sender, src source, sock mangos.Socket, f *
 	}
 }
 
-// reply records the answer to st, or its failure; false means the socket is gone.
-func (s *sender) reply(m []byte, err error, at time.Time, st Stamp, spec Spec, window time.Time) bool {
-	inWindow := !st.Intended.Before(window)
+// reply notes the answer to st, or its failure; false means the socket is gone.
+func (s *sender) reply(m []byte, err error, at time.Time, st Stamp) bool {
+	peer := int32(s.id) //nolint:gosec // id < Concurrency
+	fail := func(o history.Outcome) {
+		s.tape.Add(history.FailOp(st.Sender, st.Seq, peer, st.Intended.UnixNano(), at.UnixNano(), o))
+	}
 	switch {
 	case errors.Is(err, mangos.ErrClosed):
 		return false
 	case errors.Is(err, mangos.ErrRecvTimeout):
-		if inWindow {
-			s.recv.Timeout()
-		}
+		fail(history.Timeout)
 		return true
 	case err != nil:
-		if inWindow {
-			s.recv.Error()
-		}
+		fail(history.Error)
 		return true
 	}
 	got, err := ParseStamp(m)
 	if err != nil || got.Seq != st.Seq || got.Sender != st.Sender {
-		if inWindow {
-			s.recv.Error() // REQ matches replies by id, so this is a corrupt echo
-		}
+		fail(history.Error) // REQ matches replies by id, so this is a corrupt echo
 		return true
 	}
-	if !s.box.add(got, at) {
-		return true
-	}
-	if spec.Rate > 0 {
-		s.recv.Received(got.Intended, got.Actual, at, len(m))
-	} else {
-		s.recv.ReceivedClosedLoop(got.Actual, at, spec.ExpectedInterval, len(m))
-	}
+	s.tape.Add(history.ReceiptOp(got.Sender, got.Seq, peer, at.UnixNano(), len(m)))
 	return true
 }

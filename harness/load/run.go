@@ -9,6 +9,7 @@ import (
 
 	"go.nanomsg.org/mangos/v3"
 
+	"github.com/nngbench/nngbench/harness/history"
 	"github.com/nngbench/nngbench/harness/record"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
@@ -44,18 +45,18 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	return out, err
 }
 
-// sender is one sending goroutine's state: its own recorder, sizes and log, merged at the end.
+// sender is one sending goroutine's state: its payload sizes, and its tape of the history: what
+// it sent, and for request patterns what came back.
 type sender struct {
 	id    uint32
-	rec   *record.Recorder
 	sizes *payloads
-	log   sentLog
-	box   *inbox // replies, for request patterns
-	recv  *record.Recorder
+	tape  *history.Tape
+	sends int64 // messages handed to the socket
 }
 
-// runSenders runs spec.Concurrency senders sharing one source until it stops, and returns them.
-func runSenders(ctx context.Context, s Spec, c record.Timeline, work func(context.Context, *sender, source)) []*sender {
+// runSenders runs spec.Concurrency senders sharing one source until it stops, each with a tape
+// of l, and returns them.
+func runSenders(ctx context.Context, s Spec, c record.Timeline, l *history.Ledger, work func(context.Context, *sender, source)) []*sender {
 	var wg sync.WaitGroup
 	var src source = &closedLoop{end: c.End}
 	if s.Rate > 0 {
@@ -66,17 +67,19 @@ func runSenders(ctx context.Context, s Spec, c record.Timeline, work func(contex
 	}
 	senders := make([]*sender, s.Concurrency)
 	for i := range senders {
-		senders[i] = &sender{
-			id:    uint32(i),
-			rec:   record.New(record.Options{Start: c.Window, Planned: s.Rate / float64(s.Concurrency)}),
-			sizes: newPayloads(s.Size, s.Seed, uint32(i)),
-			box:   newInbox(),
-			recv:  record.New(record.Options{Start: c.Window}),
-		}
+		senders[i] = &sender{id: uint32(i), sizes: newPayloads(s.Size, s.Seed, uint32(i)), tape: s.tape(l)}
 		wg.Go(func() { work(ctx, senders[i], src) })
 	}
 	wg.Wait()
 	return senders
+}
+
+// tape returns a new tape of l for one goroutine, or nil if s records no history.
+func (s Spec) tape(l *history.Ledger) *history.Tape {
+	if s.noHistory {
+		return nil
+	}
+	return l.Tape()
 }
 
 // stamp fills the next payload for t, sent now, and returns it with its stamp.
@@ -94,14 +97,24 @@ func (s *sender) stamp(t tick) ([]byte, Stamp) {
 	return buf, st
 }
 
-// sendFailed counts a failed send, and says whether the socket is gone (stop sending).
-func (s *sender) sendFailed(err error, st Stamp, window time.Time) (closed bool) {
+// sent notes st's message, of bytes, handed to the socket for peer (history.NoPeer: any or all).
+func (s *sender) sent(st Stamp, peer int32, bytes int) {
+	s.sends++
+	if s.tape == nil {
+		return
+	}
+	s.tape.Add(history.SendOp(st.Sender, st.Seq, peer, st.Intended.UnixNano(), st.Actual.UnixNano(), bytes))
+}
+
+// sendFailed notes a failed send, and says whether the socket is gone (stop sending).
+func (s *sender) sendFailed(err error, st Stamp) (closed bool) {
 	if errors.Is(err, mangos.ErrClosed) {
 		return true
 	}
-	if !st.Intended.Before(window) { // Error must only count messages of the window
-		s.rec.Error()
+	if s.tape == nil {
+		return false
 	}
+	s.tape.Add(history.FailOp(st.Sender, st.Seq, history.NoPeer, st.Intended.UnixNano(), st.Actual.UnixNano(), history.Error))
 	return false
 }
 

@@ -136,13 +136,13 @@ func (w *wiring) release() {
 	w.link.close()
 }
 
-// received is how many messages peer i has: in-process receivers by its inbox, a process by
-// asking it (copies included, -1 when it cannot say).
+// received is how many messages peer i has, copies included: in-process receivers by their
+// count, a process by asking it (-1 when it cannot say).
 func (w *wiring) received(rs []*receiver, i int) int64 {
 	if w.procs != nil {
 		return w.procs[i].received()
 	}
-	return rs[i].box.unique.Load()
+	return rs[i].n.Load()
 }
 
 // reports stops every peer process and returns their reports, in peer order.

@@ -71,6 +71,10 @@ type Spec struct {
 	// Via, if set, is asked for the address the peers dial instead of hub, the hub's own: a
 	// proxy in front of it, say. undo, if not nil, is called once the run is over.
 	Via func(hub string) (addr string, undo func(), err error)
+
+	// noHistory, for the benchmark of the history's own cost only, records
+	// no op: the Outcome then has counts of sends and receipts and no figure.
+	noHistory bool
 }
 
 // Kill stops receiver Peer (0-based) At after the start of the run (warmup included): it stops

@@ -10,6 +10,7 @@ import (
 
 	"go.nanomsg.org/mangos/v3"
 
+	"github.com/nngbench/nngbench/harness/history"
 	"github.com/nngbench/nngbench/harness/record"
 )
 
@@ -45,9 +46,9 @@ func runSurvey(ctx context.Context, spec Spec, w *wiring) (*Outcome, error) {
 		return nil, err
 	}
 	c := record.NewTimeline(spec.Warmup, spec.Duration)
-	surveys := make([][]*survey, spec.Concurrency) // by sender id: each sender writes only its own
-	senders := runSenders(ctx, spec, c, func(ctx context.Context, s *sender, src source) {
-		surveys[s.id] = conduct(ctx, s, src, w.hub, spec, c.Window)
+	var l history.Ledger
+	runSenders(ctx, spec, c, &l, func(ctx context.Context, s *sender, src source) {
+		conduct(ctx, s, src, w.hub, spec)
 	})
 	// Every survey has passed its deadline: nothing is in flight to drain.
 	w.close()
@@ -56,27 +57,11 @@ func runSurvey(ctx context.Context, spec Spec, w *wiring) (*Outcome, error) {
 	for _, r := range w.reports() { // replies are timed here: the logs only feed Observe
 		err := r.err
 		if spec.Observe != nil {
-			_, _, err = r.replay(c.Window, spec.Observe)
+			_, err = r.replay(c.End, spec.Observe)
 		}
 		errs = append(errs, err)
 	}
-	o := assemble(spec, c, senders, true)
-	boxes := make([]*inbox, spec.Peers)
-	for i := range boxes {
-		boxes[i] = newInbox()
-	}
-	for i, s := range senders {
-		_ = o.Recv.Merge(s.recv) // cannot fail: same scale
-		for _, sv := range surveys[i] {
-			for _, r := range sv.replies {
-				boxes[r.peer].add(sv.st, r.at)
-			}
-			o.Survey.add(sv, c.Window, spec.Peers)
-		}
-	}
-	o.boxes, o.killed = boxes, make([]bool, len(boxes)) // the replies are merged above
-	o.Survey.finish()
-	o.finish()
+	o := NewOutcome(spec, c, spec.workload(c, true, spec.Peers, nil), l.Tapes())
 	return o, errors.Join(errs...)
 }
 
@@ -108,9 +93,9 @@ func respond(c mangos.Context, peer int, silent bool, observe func(int, Stamp)) 
 }
 
 // conduct sends a survey for each tick src hands out and collects its replies: in a goroutine
-// per survey open loop, in line closed loop. Once all are collected it records them in s.recv,
-// from this one goroutine, and returns them.
-func conduct(ctx context.Context, s *sender, src source, sock mangos.Socket, spec Spec, window time.Time) []*survey {
+// per survey open loop, in line closed loop. Once all are collected it notes them on s's tape,
+// in the order the surveys went out.
+func conduct(ctx context.Context, s *sender, src source, sock mangos.Socket, spec Spec) {
 	var out []*survey
 	var wg sync.WaitGroup
 	for {
@@ -126,13 +111,12 @@ func conduct(ctx context.Context, s *sender, src source, sock mangos.Socket, spe
 		buf, st := s.stamp(t)
 		if err := c.Send(buf); err != nil {
 			_ = c.Close()
-			if s.sendFailed(err, st, window) {
+			if s.sendFailed(err, st) {
 				break
 			}
 			continue
 		}
-		s.rec.Sent(st.Intended, st.Actual, len(buf))
-		s.log.add(st.Seq, st.Intended, st.Actual)
+		s.sent(st, history.NoPeer, len(buf))
 		sv := &survey{st: st}
 		out = append(out, sv)
 		if spec.Rate > 0 {
@@ -143,9 +127,8 @@ func conduct(ctx context.Context, s *sender, src source, sock mangos.Socket, spe
 	}
 	wg.Wait()
 	for _, sv := range out {
-		sv.record(s, spec, window)
+		sv.note(s.tape)
 	}
-	return out
 }
 
 // collect takes replies on c until every one of peers has answered, the survey's deadline
@@ -185,19 +168,15 @@ func (sv *survey) answer(m []byte, peers int) (int, bool) {
 	return int(peer), true
 }
 
-// record adds sv's replies to s.recv: latency from the intended send (open loop) and from the
-// actual one, or closed loop from the actual send with the stall correction.
-func (sv *survey) record(s *sender, spec Spec, window time.Time) {
-	if !sv.st.Intended.Before(window) {
-		for range sv.bad {
-			s.recv.Error()
-		}
+// note adds sv's replies to tape: one receipt per respondent's first answer, and a foreign
+// one (an error) per reply that was not an answer to it.
+func (sv *survey) note(tape *history.Tape) {
+	for range sv.bad {
+		op := history.ReceiptOp(sv.st.Sender, sv.st.Seq, history.NoPeer, sv.st.Actual.UnixNano(), 0)
+		op.Outcome, op.Flags = history.Error, history.FlagForeign
+		tape.Add(op)
 	}
 	for _, r := range sv.replies {
-		if spec.Rate > 0 {
-			s.recv.Received(sv.st.Intended, sv.st.Actual, r.at, r.bytes)
-		} else {
-			s.recv.ReceivedClosedLoop(sv.st.Actual, r.at, spec.ExpectedInterval, r.bytes)
-		}
+		tape.Add(history.ReceiptOp(sv.st.Sender, sv.st.Seq, int32(r.peer), r.at.UnixNano(), r.bytes)) //nolint:gosec // peer < Spec.Peers
 	}
 }

@@ -62,10 +62,12 @@ func (r *Recorder) newHistogram(sigfigs int) *hdrhistogram.Histogram {
 }
 
 // Sent counts a message sent at actual that was due at intended, and
-// records how late the generator was. A message due before Start is
-// counted as warmup only.
+// records how late the generator was. A message sent before Start is
+// counted as warmup only: a generator that fell behind during warmup
+// still sends in the window what was due before it, and those sends, with
+// their latency from the intended time, are what the window measured.
 func (r *Recorder) Sent(intended, actual time.Time, bytes int) {
-	if intended.Before(r.opts.Start) {
+	if actual.Before(r.opts.Start) {
 		r.n.warmupSent++
 		return
 	}
@@ -83,11 +85,11 @@ func (r *Recorder) Sent(intended, actual time.Time, bytes int) {
 // at at: its latency from intended (corrected) and from actual
 // (uncorrected), both in the interval at falls in. Latencies outside
 // [0, Highest] are clamped into it and counted; a negative one means the
-// clocks of sender and receiver disagree. A message due before Start is
+// clocks of sender and receiver disagree. A message sent before Start is
 // counted as warmup only, as in Sent, so that sent and received count the
 // same messages.
 func (r *Recorder) Received(intended, actual, at time.Time, bytes int) {
-	if intended.Before(r.opts.Start) {
+	if actual.Before(r.opts.Start) {
 		r.n.warmupReceived++
 		return
 	}
@@ -128,7 +130,7 @@ func (r *Recorder) ReceivedClosedLoop(actual, at time.Time, expectedInterval tim
 }
 
 // Error counts a failed send or receive. Errors, Timeout and Lost do not
-// know when the message was due: call them only for messages of the
+// know when the message was sent: call them only for messages of the
 // measured window.
 func (r *Recorder) Error() { r.n.errors++ }
 

@@ -56,9 +56,9 @@ func Write(dir string, r *Result, hists map[string]HistogramPair) error {
 			return fmt.Errorf("result: histograms for %q, which is not a workload of the result", name)
 		}
 	}
-	data, err := json.MarshalIndent(&out, "", "  ")
+	data, err := encode(&out)
 	if err != nil {
-		return fmt.Errorf("result: encoding %s: %w", out.Scenario, err)
+		return err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("result: %w", err)
@@ -72,7 +72,24 @@ func Write(dir string, r *Result, hists map[string]HistogramPair) error {
 			return err
 		}
 	}
-	return writeAtomic(filepath.Join(dir, FileName), append(data, '\n'))
+	return writeAtomic(filepath.Join(dir, FileName), data)
+}
+
+// Encode returns r as Write writes it to result.json, byte for byte.
+func Encode(r *Result) ([]byte, error) {
+	out := *r
+	if out.Schema == "" {
+		out.Schema = Schema
+	}
+	return encode(&out)
+}
+
+func encode(r *Result) ([]byte, error) {
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("result: encoding %s: %w", r.Scenario, err)
+	}
+	return append(data, '\n'), nil
 }
 
 func writeHgrm(path, workload, kind string, h *hdrhistogram.Histogram, unit time.Duration) error {

@@ -2,95 +2,99 @@ package run
 
 import (
 	"fmt"
-	"strings"
 
-	"github.com/nngbench/nngbench/harness/gate"
+	"github.com/nngbench/nngbench/harness/analyze"
+	"github.com/nngbench/nngbench/harness/history"
+	"github.com/nngbench/nngbench/harness/record"
 	"github.com/nngbench/nngbench/harness/result"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
 
-// result builds the run's result and the workloads' histograms from what
-// the drivers returned.
-func (r *runner) result() (*result.Result, map[string]result.HistogramPair) {
+// result writes the run's history, reads it back, and derives from what it
+// read the result and the workloads' histograms: the figures of a run are
+// those `nngbench analyze` gets again from its history, byte for byte. A
+// history that cannot be written is analyzed as it is, and the error is
+// returned.
+func (r *runner) result() (*result.Result, map[string]result.HistogramPair, error) {
+	h := r.history()
+	err := history.WriteFile(r.o.Dir, h)
+	if err == nil {
+		var back *history.History
+		if back, err = history.ReadFile(r.o.Dir); err == nil {
+			h = back
+		}
+	}
+	res, hists := analyze.Result(h)
+	return res, hists, err
+}
+
+// history is the run as a history: the result's skeleton (what the run
+// observed), what each workload was and did, and the cluster's events.
+func (r *runner) history() *history.History {
 	s := r.s
-	res := &result.Result{
+	events := r.eventsOf() // first: a journal it cannot read is one of the run's failures
+	skel := result.Result{
 		Schema: result.Schema, Scenario: s.Name, Description: s.Description, Workers: s.Workers,
 		Transport: string(s.Transport), Seed: s.Seed, DurationS: s.Duration.Seconds(), WarmupS: s.Warmup.Seconds(),
-		Machine: result.LocalMachine(r.o.Commit), Workloads: []result.Workload{}, Faults: []result.Fault{},
-		Checks: []result.Check{}, Recovery: []result.Recovery{}, Gates: []result.Gate{},
+		Machine: result.LocalMachine(r.o.Commit), Faults: []result.Fault{}, Checks: r.checks,
 	}
 	window := r.start.Add(s.Warmup)
 	switch {
 	case r.start.IsZero(): // the load never started
-		res.DurationS = 0
+		skel.DurationS = 0
 	case r.cause != nil: // what was measured: the window up to the interruption
-		res.StartedAt = window
-		res.DurationS = min(max(r.stopped.Sub(window), 0), s.Duration).Seconds()
+		skel.StartedAt = window
+		skel.DurationS = min(max(r.stopped.Sub(window), 0), s.Duration).Seconds()
 	default:
-		res.StartedAt = window
+		skel.StartedAt = window
 	}
 	if r.timeline != nil {
-		res.Faults = r.timeline.Records()
+		skel.Faults = r.timeline.Records()
 	}
-	hists := map[string]result.HistogramPair{}
+	if r.cause != nil {
+		skel.Invalid = append(skel.Invalid, fmt.Sprintf("interrupted (%v) after %v of the %v planned", r.cause,
+			r.ranFor(r.stopped), s.Warmup+s.Duration))
+	}
+	for _, err := range r.failures {
+		skel.Invalid = append(skel.Invalid, err.Error())
+	}
+	m := history.Meta{Schema: history.Schema, Result: skel, Interval: record.DefaultInterval, Events: events}
+	if r.cause != nil {
+		m.Interrupted = r.stopped
+	}
+	for _, g := range s.Gates {
+		m.Gates = append(m.Gates, g.Expr)
+	}
+	h := &history.History{}
 	for i, w := range s.Workloads {
-		rw, h := r.workload(w, r.outs[i], res.Faults)
-		res.Workloads = append(res.Workloads, rw)
-		if h != nil {
-			hists[w.Name] = *h
-		}
+		hw, tapes := r.workload(w, r.outs[i])
+		m.Workloads = append(m.Workloads, hw)
+		h.Tapes = append(h.Tapes, tapes)
 	}
-	res.Checks = r.checksOf(res)
-	res.Recovery = r.recovery(res)
-	res.Invalid = r.invalid(res)
-	res.Valid = len(res.Invalid) == 0
-	// Gates read the figures, verdicts included: evaluated last.
-	res.Gates = gate.Evaluate(res, s.Gates)
-	return res, hists
+	h.Meta = m
+	return h
 }
 
-// workload is one workload's record: the recorder's summary of both sides,
-// plus what only the run knows. Sent, received and lost count the measured
-// window (lost: messages of the window that never arrived), so that sent =
-// received + lost for one-way patterns; duplicated and reordered come from
-// the stamps of the whole run, warmup included.
-func (r *runner) workload(w scenario.Workload, oc outcome, faults []result.Fault) (result.Workload, *result.HistogramPair) {
-	rw := result.Workload{
-		Name: w.Name, Pattern: string(w.Pattern), Mode: string(w.Mode), Model: result.ModelOpen,
-		PlannedRate: w.Rate.PerSecond, Concurrency: senders(w, r.s.Workers),
+// workload is what workload w was and did, from what its driver returned.
+func (r *runner) workload(w scenario.Workload, oc outcome) (history.Workload, [][]history.Op) {
+	hw := history.Workload{Name: w.Name, Pattern: string(w.Pattern), Mode: string(w.Mode), Model: result.ModelOpen,
+		PlannedRate: w.Rate.PerSecond, Concurrency: senders(w, r.s.Workers)}
+	if oc.out != nil {
+		hw = oc.out.Workload
+		hw.Name, hw.Pattern, hw.Mode, hw.Concurrency = w.Name, string(w.Pattern), string(w.Mode), oc.out.Spec.Concurrency
 	}
+	hw.Rate, hw.Model = w.Rate.PerSecond, result.ModelOpen
 	if w.Concurrency > 0 {
-		rw.Model = result.ModelClosed
+		hw.Model = result.ModelClosed
 	}
-	var why []string
-	if oc.out == nil {
-		why = append(why, "not measured: "+notRun(oc.err, r.cause))
-		rw.Invalid = strings.Join(why, "; ")
-		return rw, nil
-	}
-	o := oc.out
-	rw.Concurrency = o.Spec.Concurrency
-	rec := o.Combined()
-	end := o.End
-	if r.cause != nil && r.stopped.Before(end) {
-		end = r.stopped
-	}
-	sum := rec.Snapshot(end)
-	sum.Fill(&rw)
-	rw.Duplicated, rw.Reordered = o.Loss.Duplicated, o.Loss.Reordered
-	rw.Phases = o.Recv.Phases(faults, end)
 	switch {
-	case r.cause != nil:
-		// The recorder's own verdict is left out: a window cut at an
-		// arbitrary instant ends mid-schedule, which reads as a lag.
-		why = append(why, fmt.Sprintf("interrupted after %.1fs of the %.1fs window", max(end.Sub(o.Window), 0).Seconds(), r.s.Duration.Seconds()))
+	case oc.out == nil:
+		hw.Failed = notRun(oc.err, r.cause)
+		return hw, nil
 	case oc.err != nil:
-		why = append(why, "driver failed: "+oc.err.Error())
-	case !sum.Valid:
-		why = append(why, sum.Invalid)
+		hw.Failed = oc.err.Error()
 	}
-	rw.Valid, rw.Invalid = len(why) == 0, strings.Join(why, "; ")
-	return rw, &result.HistogramPair{Corrected: rec.Histogram(), Uncorrected: rec.Uncorrected(), Unit: rec.Unit()}
+	return hw, oc.out.Tapes
 }
 
 // notRun says why a workload has no outcome.
@@ -105,26 +109,15 @@ func notRun(err, cause error) string {
 	}
 }
 
-// invalid lists why the run as a whole cannot be trusted, in the order:
-// interruption, failures, workloads, faults.
-func (r *runner) invalid(res *result.Result) []string {
-	var why []string
-	if r.cause != nil {
-		why = append(why, fmt.Sprintf("interrupted (%v) after %v of the %v planned", r.cause,
-			r.ranFor(r.stopped), r.s.Warmup+r.s.Duration))
+// eventsOf is the cluster's timeline for the history (Cluster.Timeline);
+// a journal it cannot read is one of the run's failures.
+func (r *runner) eventsOf() []history.Event {
+	if r.cluster == nil {
+		return []history.Event{}
 	}
-	for _, err := range r.failures {
-		why = append(why, err.Error())
+	events, err := r.cluster.Timeline(r.events.List())
+	if err != nil {
+		r.failures = append(r.failures, err)
 	}
-	for _, w := range res.Workloads {
-		if !w.Valid {
-			why = append(why, fmt.Sprintf("workload %s: %s", w.Name, w.Invalid))
-		}
-	}
-	for _, f := range res.Faults {
-		if f.Error != "" {
-			why = append(why, fmt.Sprintf("fault %s: %s", f.Name, f.Error))
-		}
-	}
-	return why
+	return events
 }

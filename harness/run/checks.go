@@ -5,16 +5,10 @@ import (
 	"time"
 
 	"github.com/nngbench/nngbench/harness/check"
-	"github.com/nngbench/nngbench/harness/record"
 	"github.com/nngbench/nngbench/harness/result"
 	"github.com/nngbench/nngbench/harness/scenario"
 	"github.com/nngbench/nngbench/impl/controlplane"
 )
-
-// watchEvery is how often, during a run with faults, the harness asks every
-// worker for its config version (for convergence times): rare enough to
-// add no load worth counting, often enough for a figure within 1/4 s.
-const watchEvery = 250 * time.Millisecond
 
 // settle bounds how long the checks after a run wait for the cluster to
 // settle (workers back online, instances migrated, config converged), on
@@ -67,29 +61,4 @@ func (r *runner) heartbeatTimeout() time.Duration {
 		return t
 	}
 	return scenario.DefaultHeartbeatTimeout
-}
-
-// checksOf are the run's checks: delivery per measured workload, then the
-// cluster's.
-func (r *runner) checksOf(res *result.Result) []result.Check {
-	out := []result.Check{}
-	for _, w := range res.Workloads {
-		if w.Sent > 0 || w.Received > 0 {
-			out = append(out, check.Messages(w))
-		}
-	}
-	return append(out, r.checks...)
-}
-
-// recovery is how long the system took to get over each fault.
-func (r *runner) recovery(res *result.Result) []result.Recovery {
-	if len(res.Faults) == 0 || res.StartedAt.IsZero() {
-		return []result.Recovery{}
-	}
-	rec := check.Recovery(check.Run{Window: res.StartedAt, Interval: record.DefaultInterval, Faults: res.Faults,
-		Events: r.events.List(), Workloads: res.Workloads, Config: r.watch})
-	if rec == nil {
-		return []result.Recovery{}
-	}
-	return rec
 }

@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/nngbench/nngbench/harness/check"
 	"github.com/nngbench/nngbench/harness/cluster"
 	"github.com/nngbench/nngbench/harness/fault"
 	"github.com/nngbench/nngbench/harness/implload"
@@ -83,11 +82,10 @@ type runner struct {
 	outs     []outcome
 	failures []error // what kept the run from completing
 
-	events  cluster.Events     // the control plane's, for the recovery figures
-	watch   *check.ConfigWatch // config convergence, during runs with faults
-	checks  []result.Check     // of the cluster, after the heal
-	peerLog io.Writer          // the raw peers' stderr
-	sockets *metrics.Snapshot  // the control plane's counters before the load
+	events  cluster.Events    // the control plane's, for the recovery figures
+	checks  []result.Check    // of the cluster, after the heal
+	peerLog io.Writer         // the raw peers' stderr
+	sockets *metrics.Snapshot // the control plane's counters before the load
 }
 
 // outcome is what one workload's driver returned.
@@ -141,10 +139,6 @@ func (r *runner) execute(ctx context.Context) {
 	if r.cluster != nil {
 		if snap, err := r.cluster.Sockets(ctx); err == nil {
 			r.sockets = &snap
-		}
-		if len(r.s.Faults) > 0 {
-			r.watch = check.WatchConfig(context.WithoutCancel(ctx), r.cluster, watchEvery, gone(r.s)...)
-			defer r.watch.Stop()
 		}
 		r.timeline = fault.Run(ctx, r.start.Add(r.s.Warmup), r.s.Faults, fault.ClusterTarget(r.cluster), r.o.Faults)
 		defer r.heal(ctx)
@@ -328,8 +322,11 @@ func senders(w scenario.Workload, workers int) int {
 // write builds the result, writes it and its report, and returns it with
 // every error of the run.
 func (r *runner) write() (*result.Result, error) {
-	res, hists := r.result()
+	res, hists, herr := r.result()
 	errs := r.errors()
+	if herr != nil {
+		errs = append(errs, herr)
+	}
 	if err := result.Write(r.o.Dir, res, hists); err != nil {
 		return res, errors.Join(append(errs, err)...)
 	}

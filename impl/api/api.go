@@ -202,6 +202,10 @@ type ConfigHistory struct {
 	Entries []ConfigReceipt `json:"entries"`
 	First   uint64          `json:"first"`
 	Last    uint64          `json:"last"` // the highest N so far; 0 before the first receipt
+	// Boot names the worker process instance that numbered these
+	// receipts (as the boot line of its config journal does): a restarted
+	// worker numbers from 1 again under a new Boot.
+	Boot string `json:"boot"`
 }
 
 // How a worker came by a config version.

@@ -18,6 +18,8 @@ type counters struct {
 	replayed          atomic.Uint64
 	expired           atomic.Uint64
 	resultsLost       atomic.Uint64
+
+	configJournalFailures atomic.Uint64
 }
 
 // collector exposes Stats at scrape time. Its series carry the node id as
@@ -49,6 +51,9 @@ func newCollector(w *Worker) *collector {
 	add("tasks_replayed_total", "Tasks answered from the record of completed tasks.", func(s Stats) (float64, prometheus.ValueType) { return counter(s.TasksReplayed) })
 	add("tasks_expired_total", "Tasks dropped because their lease passed.", func(s Stats) (float64, prometheus.ValueType) { return counter(s.TasksExpired) })
 	add("results_lost_total", "Results not known to be written.", func(s Stats) (float64, prometheus.ValueType) { return counter(s.ResultsLost) })
+	add("config_journal_failures_total", "Config journal lines not written.", func(s Stats) (float64, prometheus.ValueType) {
+		return counter(s.ConfigJournalFailures)
+	})
 	return c
 }
 

@@ -3,6 +3,7 @@ package worker
 import (
 	"errors"
 	"net"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -20,6 +21,11 @@ type Config struct {
 	Messaging MessagingConfig `json:"messaging"`
 	Instances InstancesConfig `json:"instances"`
 	Tasks     TasksConfig     `json:"tasks"`
+	// ConfigJournalFile, when set, gets a boot line at every start and a
+	// line per config receipt (every broadcast, applied or not, and every
+	// snapshot applied), appended, so that the receipts outlive the
+	// process; see ReadConfigJournal for the format. Default none.
+	ConfigJournalFile string `json:"config_journal_file"`
 	// MetricsAddress is the host:port of the Prometheus /metrics listener;
 	// port 0 picks a free one. Default 127.0.0.1:0.
 	MetricsAddress string `json:"metrics_address"`
@@ -158,6 +164,14 @@ func (c Config) Validate() error {
 	}
 	if c.Tasks.Concurrency < 1 {
 		bad("tasks.concurrency", "must be >= 1, got %d", c.Tasks.Concurrency)
+	}
+	// Two writers on one file would corrupt both.
+	for _, other := range []struct{ field, path string }{
+		{"tasks.journal_file", c.Tasks.JournalFile}, {"instances.state_file", c.Instances.StateFile},
+	} {
+		if c.ConfigJournalFile != "" && other.path != "" && filepath.Clean(c.ConfigJournalFile) == filepath.Clean(other.path) {
+			bad("config_journal_file", "must differ from %s, both %q", other.field, other.path)
+		}
 	}
 	if _, _, err := net.SplitHostPort(c.MetricsAddress); err != nil {
 		bad("metrics_address", "want host:port, got %q", c.MetricsAddress)

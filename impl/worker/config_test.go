@@ -100,6 +100,8 @@ func TestBadConfig(t *testing.T) {
 			"worker.json:9: messaging.tls.ca_file: required when verify_peer is true"}},
 		{"tls scheme without cert", 4, `    "bind_address": "tls+tcp://127.0.0.1:0",`,
 			[]string{"worker.json:4: messaging.bind_address: tls+tcp needs messaging.tls.cert_file"}},
+		{"config journal on the task journal", 11, `  "tasks": {"concurrency": 2, "journal_file": "d/j"}, "config_journal_file": "d/./j"`,
+			[]string{`worker.json:11: config_journal_file: must differ from tasks.journal_file, both "d/j"`}},
 		{"several", 11, `  "tasks": {"concurrency": 0}, "log_level": "loud", "instances": {"start_seconds": -1}, "metrics_address": "x"`,
 			[]string{
 				"worker.json:11: tasks.concurrency: must be >= 1, got 0",

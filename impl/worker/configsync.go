@@ -87,7 +87,7 @@ func (w *Worker) followConfig(ctx context.Context) {
 			continue
 		}
 		offered := w.conf.offer(snap)
-		w.history.add(snap.Version, at, api.ConfigViaBroadcast, offered == offerApplied)
+		w.recordConfig(snap.Version, at, api.ConfigViaBroadcast, offered == offerApplied)
 		switch offered {
 		case offerApplied:
 			w.log.Info(fmt.Sprintf("Applied config version %d", snap.Version))
@@ -112,7 +112,7 @@ func (w *Worker) syncConfig(ctx context.Context, force bool) {
 	}
 	w.counters.configFetches.Add(1)
 	if w.conf.replace(snap, force) {
-		w.history.add(snap.Version, w.clk.Now(), api.ConfigViaSnapshot, true)
+		w.recordConfig(snap.Version, w.clk.Now(), api.ConfigViaSnapshot, true)
 		w.log.Info(fmt.Sprintf("Applied config version %d (snapshot)", snap.Version))
 	}
 }

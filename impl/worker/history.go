@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -21,28 +22,57 @@ const (
 // configHistory is a bounded record of the config versions the worker
 // received and when: how long a broadcast took to reach it, which versions
 // it missed, what a snapshot caught up on. The oldest receipts go first.
+// With a config journal every receipt is also written there, under mu, so
+// that the file has them in the order of N.
 type configHistory struct {
-	mu    sync.Mutex
-	ring  []api.ConfigReceipt // ring[(n-1) % limit] holds receipt n
-	limit int
-	last  uint64 // receipts so far
+	mu      sync.Mutex
+	ring    []api.ConfigReceipt // ring[(n-1) % limit] holds receipt n
+	limit   int
+	last    uint64         // receipts so far
+	boot    string         // the process instance numbering them
+	journal *configJournal // nil without config_journal_file
 }
 
-func newConfigHistory(limit int) *configHistory {
-	return &configHistory{limit: limit}
+func newConfigHistory(limit int, boot string, j *configJournal) *configHistory {
+	return &configHistory{limit: limit, boot: boot, journal: j}
 }
 
-// add records a receipt of version, read at at.
-func (h *configHistory) add(version uint64, at time.Time, via string, applied bool) {
+// started writes the boot line of this process instance, started at at.
+func (h *configHistory) started(at time.Time) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.journal == nil {
+		return nil
+	}
+	return h.journal.write(bootLine(h.boot, at))
+}
+
+// add records a receipt of version, read at at. The receipt is kept even
+// when the journal write fails, which is returned.
+func (h *configHistory) add(version uint64, at time.Time, via string, applied bool) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.last++
 	r := api.ConfigReceipt{N: h.last, Version: version, At: at.UTC(), Via: via, Applied: applied}
 	if len(h.ring) < h.limit {
 		h.ring = append(h.ring, r)
-		return
+	} else {
+		h.ring[(h.last-1)%uint64(h.limit)] = r
 	}
-	h.ring[(h.last-1)%uint64(h.limit)] = r
+	if h.journal == nil {
+		return nil
+	}
+	return h.journal.write(receiptLine(r))
+}
+
+// Close closes the journal, if any.
+func (h *configHistory) Close() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.journal == nil {
+		return nil
+	}
+	return h.journal.Close()
 }
 
 // page returns up to limit receipts numbered above after, oldest first.
@@ -50,7 +80,7 @@ func (h *configHistory) page(after uint64, limit int) api.ConfigHistory {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	first := h.last - uint64(len(h.ring)) + 1 // the oldest kept
-	out := api.ConfigHistory{First: first, Last: h.last, Entries: []api.ConfigReceipt{}}
+	out := api.ConfigHistory{First: first, Last: h.last, Entries: []api.ConfigReceipt{}, Boot: h.boot}
 	if len(h.ring) == 0 {
 		out.First = 0
 		return out
@@ -59,6 +89,20 @@ func (h *configHistory) page(after uint64, limit int) api.ConfigHistory {
 		out.Entries = append(out.Entries, h.ring[(n-1)%uint64(h.limit)])
 	}
 	return out
+}
+
+// recordConfig records a config receipt. A journal write that fails is
+// logged and counted: the worker goes on, the receipt is in the history.
+func (w *Worker) recordConfig(version uint64, at time.Time, via string, applied bool) {
+	if err := w.history.add(version, at, via, applied); err != nil {
+		w.configJournalFailed("receipt of config version "+strconv.FormatUint(version, 10), err)
+	}
+}
+
+// configJournalFailed logs and counts a config journal line not written.
+func (w *Worker) configJournalFailed(what string, err error) {
+	w.counters.configJournalFailures.Add(1)
+	w.log.Warn("could not journal the "+what, "error", err)
 }
 
 // handleConfigHistory serves api.ConfigHistoryGet; no data asks from the start.

@@ -8,13 +8,15 @@ import (
 // The history forgets its oldest receipts once full, and says from where it
 // still knows them.
 func TestConfigHistoryBound(t *testing.T) {
-	h := newConfigHistory(3)
+	h := newConfigHistory(3, "boot-1", nil)
 	if p := h.page(0, 10); p.First != 0 || p.Last != 0 || len(p.Entries) != 0 {
 		t.Fatalf("empty history: %+v", p)
 	}
 	at := time.Unix(1000, 0)
 	for v := uint64(1); v <= 5; v++ {
-		h.add(v*10, at.Add(time.Duration(v)), "broadcast", true)
+		if err := h.add(v*10, at.Add(time.Duration(v)), "broadcast", true); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, tc := range []struct {
 		name         string
@@ -29,8 +31,8 @@ func TestConfigHistoryBound(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := h.page(tc.after, tc.limit)
-			if p.First != 3 || p.Last != 5 {
-				t.Errorf("first %d last %d, want 3 and 5", p.First, p.Last)
+			if p.First != 3 || p.Last != 5 || p.Boot != "boot-1" {
+				t.Errorf("first %d last %d boot %q, want 3, 5 and boot-1", p.First, p.Last, p.Boot)
 			}
 			var got []uint64
 			for _, r := range p.Entries {

@@ -35,10 +35,10 @@ func newSampler(path string) *sampler {
 	return s
 }
 
-// diskPath is the directory of the state file (or else the journal), or
+// diskPath is the directory of the state file (or else of a journal), or
 // "/": where the worker keeps what it keeps.
 func diskPath(cfg Config) string {
-	for _, f := range []string{cfg.Instances.StateFile, cfg.Tasks.JournalFile} {
+	for _, f := range []string{cfg.Instances.StateFile, cfg.Tasks.JournalFile, cfg.ConfigJournalFile} {
 		if f != "" {
 			if abs, err := filepath.Abs(filepath.Dir(f)); err == nil {
 				return abs

@@ -11,6 +11,7 @@ package worker
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -65,6 +66,9 @@ type Stats struct {
 	TasksReplayed     uint64 // answered from the record of completed tasks
 	TasksExpired      uint64 // tasks of batches dropped because their lease passed
 	ResultsLost       uint64 // results not known to be written (not journaled)
+	// ConfigJournalFailures counts config journal lines (boot or
+	// receipt) whose write failed.
+	ConfigJournalFailures uint64
 }
 
 // Worker is one worker node. New, then Start; Close stops it.
@@ -78,7 +82,7 @@ type Worker struct {
 
 	instances *instanceStore
 	conf      configState
-	history   *configHistory
+	history   *configHistory // with the config journal, if any
 	done      *completed
 	journal   *journal // nil without tasks.journal_file
 	res       *sampler
@@ -119,8 +123,8 @@ type Worker struct {
 	closeResult error
 }
 
-// New checks cfg and loads what the worker keeps on disk (instances,
-// journal); it opens no socket.
+// New checks cfg, loads what the worker keeps on disk (instances, task
+// journal) and opens the config journal; it opens no socket.
 func New(cfg Config, opts Options) (*Worker, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
@@ -139,7 +143,6 @@ func New(cfg Config, opts Options) (*Worker, error) {
 		cfg: cfg, log: logging.Component(opts.Logger, "worker"), logger: opts.Logger, clk: opts.Clock,
 		reg: opts.Metrics, topts: topts, addrs: map[string]string{},
 		done: newCompleted(completedLimit), res: newSampler(diskPath(cfg)),
-		history: newConfigHistory(historyLimit),
 	}
 	w.runCtx, w.stopRun = context.WithCancel(context.Background())
 	w.flushCtx, w.stopFlush = context.WithCancel(context.Background())
@@ -154,6 +157,16 @@ func New(cfg Config, opts Options) (*Worker, error) {
 		w.journal = j
 		w.done.seed(ids)
 	}
+	var cj *configJournal
+	if cfg.ConfigJournalFile != "" {
+		if cj, err = openConfigJournal(cfg.ConfigJournalFile); err != nil {
+			if w.journal != nil {
+				err = errors.Join(err, w.journal.Close())
+			}
+			return nil, err
+		}
+	}
+	w.history = newConfigHistory(historyLimit, rand.Text(), cj)
 	return w, nil
 }
 
@@ -204,6 +217,9 @@ func (w *Worker) start(ctx context.Context) error {
 		return ErrStarted
 	}
 	w.started = true
+	if err := w.history.started(w.clk.Now()); err != nil {
+		w.configJournalFailed("boot line", err)
+	}
 	if err := w.open(ctx); err != nil {
 		return err
 	}
@@ -248,6 +264,8 @@ func (w *Worker) Stats() Stats {
 		TasksReplayed:     c.replayed.Load(),
 		TasksExpired:      c.expired.Load(),
 		ResultsLost:       c.resultsLost.Load(),
+
+		ConfigJournalFailures: c.configJournalFailures.Load(),
 	}
 }
 
@@ -295,6 +313,7 @@ func (w *Worker) shutdown() error {
 		w.reg.Prometheus().Unregister(w.coll)
 	}
 	closeIt(w.journal, w.journal != nil)
+	closeIt(w.history, true)
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("worker: close: %w", err)
 	}
