@@ -40,7 +40,7 @@ fuzz-smoke:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeBatches$$' -fuzztime 50000x ./impl/api
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 50000x ./harness/scenario
 	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime 50000x ./harness/result
-	$(GO) test -run '^$$' -fuzz '^FuzzParseStamp$$' -fuzztime 100000x ./harness/load
+	$(GO) test -run '^$$' -fuzz '^FuzzParseStamp$$' -fuzztime 100000x ./harness/engine
 	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime 50000x ./harness/history
 
 # nngbench and the programs it starts, side by side (nngbench looks for

@@ -16,7 +16,7 @@ import (
 	"go.nanomsg.org/mangos/v3/protocol/push"
 	_ "go.nanomsg.org/mangos/v3/transport/tcp"
 
-	"github.com/nngbench/nngbench/harness/load"
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/internal/testbin"
 )
 
@@ -77,7 +77,7 @@ func TestPeerCommand(t *testing.T) {
 		const n = 20
 		for i := range n {
 			b := make([]byte, 64)
-			_ = load.Stamp{Seq: uint64(i), Intended: time.Now(), Actual: time.Now()}.Put(b)
+			_ = engine.Stamp{Seq: uint64(i), Intended: time.Now(), Actual: time.Now()}.Put(b)
 			if err := hub.Send(b); err != nil {
 				t.Fatal(err)
 			}

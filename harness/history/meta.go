@@ -69,6 +69,8 @@ type Workload struct {
 	// heartbeats run at the cluster's rate (PlannedRate) whatever it says.
 	Rate        float64 `json:"rate"`
 	Concurrency int     `json:"concurrency"`
+	// Transport is, raw mode, how the peers reached the hub.
+	Transport string `json:"transport,omitempty"`
 	// Peers names the receivers; an op's Peer indexes it.
 	Peers []string `json:"peers"`
 	Owed  Owed     `json:"owed"`

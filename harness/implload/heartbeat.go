@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/nngbench/nngbench/harness/cluster"
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/history"
-	"github.com/nngbench/nngbench/harness/load"
 	"github.com/nngbench/nngbench/harness/record"
 	"github.com/nngbench/nngbench/impl/controlplane"
 )
@@ -54,7 +54,7 @@ type beats struct {
 // per worker: a gap is a beat lost, a repeat a retried beat (Duplicated).
 // A lost beat at the end of the run shows once the worker's next beat
 // arrives: the drain waits up to one interval plus Grace for it.
-func runHeartbeat(ctx context.Context, spec Spec, c *cluster.Cluster, workers []string) (*load.Outcome, error) {
+func runHeartbeat(ctx context.Context, spec Spec, c *cluster.Cluster, workers []string) (*engine.Outcome, error) {
 	cp := c.ControlPlane()
 	if cp == nil {
 		return nil, fmt.Errorf("%w: heartbeat observes it through its Go API", ErrEmbedded)
@@ -82,7 +82,7 @@ func runHeartbeat(ctx context.Context, spec Spec, c *cluster.Cluster, workers []
 	case <-ctx.Done():
 		timer.Stop()
 	}
-	load.Drain(ctx, interval+spec.Grace, r.pastEnd)
+	engine.Drain(ctx, interval+spec.Grace, r.pastEnd)
 	remove()
 	r.gaps()
 	return r.s.outcome(), nil

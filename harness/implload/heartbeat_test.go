@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/implload"
-	"github.com/nngbench/nngbench/harness/load"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
 
@@ -16,7 +16,7 @@ import (
 func TestHeartbeat(t *testing.T) {
 	c := startCluster(t, 2)
 	var obs observed
-	o := run(t, c, implload.Spec{Spec: load.Spec{Pattern: scenario.PatternHeartbeat, Rate: 20,
+	o := run(t, c, implload.Spec{Spec: engine.Spec{Pattern: scenario.PatternHeartbeat, Rate: 20,
 		Duration: 2 * time.Second, Warmup: 200 * time.Millisecond, Observe: obs.observe}})
 	recv := checkQuiet(t, c, o, 20*time.Millisecond)
 	if o.Spec.Rate != 20 {
@@ -32,7 +32,7 @@ func TestHeartbeat(t *testing.T) {
 	t.Logf("%.1f beats/s handled; one-way from due p50 %vµs p99 %vµs, from sent p50 %vµs",
 		recv.RecvRate, recv.Latency.P50, recv.Latency.P99, recv.LatencyUncorrected.P50)
 
-	_, err := implload.Run(t.Context(), implload.Spec{Spec: load.Spec{Pattern: scenario.PatternHeartbeat,
+	_, err := implload.Run(t.Context(), implload.Spec{Spec: engine.Spec{Pattern: scenario.PatternHeartbeat,
 		Rate: 100, Duration: time.Second}}, c)
 	if !errors.Is(err, implload.ErrSpec) {
 		t.Errorf("rate 100/s on a 20/s cluster: %v, want ErrSpec", err)

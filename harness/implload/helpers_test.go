@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/nngbench/nngbench/harness/cluster"
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/implload"
-	"github.com/nngbench/nngbench/harness/load"
 	"github.com/nngbench/nngbench/harness/record"
 )
 
@@ -32,7 +32,7 @@ func startCluster(t *testing.T, n int) *cluster.Cluster {
 }
 
 // run runs spec under a deadline well past its planned length.
-func run(t *testing.T, c *cluster.Cluster, spec implload.Spec) *load.Outcome {
+func run(t *testing.T, c *cluster.Cluster, spec implload.Spec) *engine.Outcome {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), spec.Warmup+spec.Duration+30*time.Second)
 	defer cancel()
@@ -49,7 +49,7 @@ type observed struct {
 	n  map[int]int64
 }
 
-func (o *observed) observe(peer int, _ load.Stamp) {
+func (o *observed) observe(peer int, _ engine.Stamp) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.n == nil {
@@ -71,7 +71,7 @@ func (o *observed) total() int64 {
 // checkQuiet checks what every driver owes on a quiet cluster: every
 // message of the window received, none lost or failed, sane latencies
 // (above zero, median below p50Max), receipts from every worker.
-func checkQuiet(t *testing.T, c *cluster.Cluster, o *load.Outcome, p50Max time.Duration) record.Summary {
+func checkQuiet(t *testing.T, c *cluster.Cluster, o *engine.Outcome, p50Max time.Duration) record.Summary {
 	t.Helper()
 	send, recv := o.Send.Snapshot(o.End), o.Recv.Snapshot(o.End)
 	if send.Sent == 0 || recv.Received != send.Sent {

@@ -2,7 +2,7 @@
 // control plane and the worker processes of a running cluster, measured
 // with the same recorders as the raw drivers of package load.
 //
-// What each pattern measures, and where it lands in the load.Outcome:
+// What each pattern measures, and where it lands in the engine.Outcome:
 //
 //	pattern    sends (Send)                     receipts (Recv, ByPeer[worker])                      Last
 //	reqrep     commands to workers, through     replies, round trip; timeouts and error replies      -
@@ -46,7 +46,7 @@ import (
 	"time"
 
 	"github.com/nngbench/nngbench/harness/cluster"
-	"github.com/nngbench/nngbench/harness/load"
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/scenario"
 	"github.com/nngbench/nngbench/impl/api"
 )
@@ -73,11 +73,10 @@ var (
 	ErrEmbedded = errors.New("implload: needs the embedded control plane")
 )
 
-// Spec is one impl-mode workload: the raw spec's rate, size, timing and
-// seed, plus what only impl mode has. Peers, Kill and Silent of load.Spec
-// do not apply: the peers are the cluster's workers.
+// Spec is one impl-mode workload: the load every driver shares, plus what
+// only impl mode has; the peers are the cluster's workers.
 type Spec struct {
-	load.Spec
+	engine.Spec
 	Endpoint string // reqrep: the worker endpoint called; default api.Health
 	Task     string // pushpull: the task kind (echo, sleep, hash); default echo
 }
@@ -95,7 +94,7 @@ var tasks = []string{api.TaskEcho, api.TaskSleep, api.TaskHash}
 // returns once the run and its drain are over: Warmup+Duration, plus up to
 // Grace for what is still in flight (reqrep: the reply Timeout). Cancelling
 // ctx ends it early, with what was measured so far and ctx's error.
-func Run(ctx context.Context, spec Spec, c *cluster.Cluster) (*load.Outcome, error) {
+func Run(ctx context.Context, spec Spec, c *cluster.Cluster) (*engine.Outcome, error) {
 	if err := spec.validate(); err != nil {
 		return nil, err
 	}
@@ -106,47 +105,35 @@ func Run(ctx context.Context, spec Spec, c *cluster.Cluster) (*load.Outcome, err
 	if len(workers) == 0 {
 		return nil, fmt.Errorf("%w: the cluster has no worker", ErrSpec)
 	}
-	spec = spec.withDefaults(len(workers))
-	var out *load.Outcome
-	var err error
-	switch spec.Pattern {
-	case scenario.PatternReqRep:
-		out, err = runReqRep(ctx, spec, c, workers)
-	case scenario.PatternPushPull:
-		out, err = runPushPull(ctx, spec, c, workers)
-	case scenario.PatternPubSub:
-		out, err = runPubSub(ctx, spec, c, workers)
-	case scenario.PatternHeartbeat:
-		out, err = runHeartbeat(ctx, spec, c, workers)
-	case scenario.PatternSurvey:
-		out, err = runSurvey(ctx, spec, c, workers)
-	default:
-		return nil, fmt.Errorf("%w: %s", ErrUnsupported, spec.Pattern)
-	}
+	spec = spec.withDefaults()
+	out, err := drivers[spec.Pattern](ctx, spec, c, workers)
 	if err == nil {
 		err = ctx.Err() // a cancelled run measured only part of its window
 	}
 	return out, err
 }
 
-// withDefaults fills in the zero fields; workers is the cluster's size.
-func (s Spec) withDefaults(workers int) Spec {
+// driver runs one pattern's impl workload through a cluster of workers.
+type driver func(ctx context.Context, spec Spec, c *cluster.Cluster, workers []string) (*engine.Outcome, error)
+
+// drivers are the patterns impl mode runs, one file each.
+var drivers = map[scenario.Pattern]driver{
+	scenario.PatternReqRep:    runReqRep,
+	scenario.PatternPushPull:  runPushPull,
+	scenario.PatternPubSub:    runPubSub,
+	scenario.PatternHeartbeat: runHeartbeat,
+	scenario.PatternSurvey:    runSurvey,
+}
+
+// withDefaults fills in the zero fields.
+func (s Spec) withDefaults() Spec {
 	if s.Concurrency <= 0 {
 		s.Concurrency = 1
 		if s.Rate > 0 {
 			s.Concurrency = DefaultInFlight
 		}
 	}
-	s.Peers = workers
-	if s.Size == (scenario.SizeRange{}) {
-		s.Size = scenario.SizeRange{Min: scenario.DefaultSize, Max: scenario.DefaultSize}
-	}
-	if s.Grace <= 0 {
-		s.Grace = load.DefaultGrace
-	}
-	if s.Timeout <= 0 {
-		s.Timeout = load.DefaultTimeout
-	}
+	s.Spec = s.WithDefaults()
 	if s.Endpoint == "" {
 		s.Endpoint = api.Health
 	}
@@ -159,20 +146,14 @@ func (s Spec) withDefaults(workers int) Spec {
 // validate returns every problem of s, joined; an unsupported pattern
 // alone, as ErrUnsupported.
 func (s Spec) validate() error {
-	switch s.Pattern {
-	case scenario.PatternReqRep, scenario.PatternPushPull, scenario.PatternPubSub, scenario.PatternHeartbeat,
-		scenario.PatternSurvey:
-	default:
+	if _, ok := drivers[s.Pattern]; !ok {
 		return fmt.Errorf("%w: %q (bus and pair run in raw mode only)", ErrUnsupported, s.Pattern)
 	}
 	var errs []error
 	bad := func(format string, a ...any) {
 		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrSpec}, a...)...))
 	}
-	errs = append(errs, s.ScheduleProblems(ErrSpec)...)
-	if s.Kill != nil || len(s.Silent) > 0 {
-		bad("kill and silent peers are raw mode only: impl mode kills workers with faults")
-	}
+	errs = append(errs, s.Problems(ErrSpec)...)
 	if s.Pattern == scenario.PatternReqRep && s.Endpoint != "" && !slices.Contains(Endpoints, s.Endpoint) {
 		bad("endpoint %q: impl reqrep calls only %v", s.Endpoint, Endpoints)
 	}

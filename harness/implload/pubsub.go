@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/nngbench/nngbench/harness/cluster"
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/history"
-	"github.com/nngbench/nngbench/harness/load"
 	"github.com/nngbench/nngbench/harness/record"
 	"github.com/nngbench/nngbench/impl/api"
 	"github.com/nngbench/nngbench/impl/envelope"
@@ -58,7 +58,7 @@ type pubRun struct {
 // While the run goes on, the workers' receipts are read through their
 // commands (api.ConfigHistoryGet) for Observe and for the drain. The
 // sequence numbers of the Loss and of Observe's stamps are config versions.
-func runPubSub(ctx context.Context, spec Spec, c *cluster.Cluster, workers []string) (*load.Outcome, error) {
+func runPubSub(ctx context.Context, spec Spec, c *cluster.Cluster, workers []string) (*engine.Outcome, error) {
 	cp := c.ControlPlane()
 	if cp == nil {
 		return nil, fmt.Errorf("%w: pubsub publishes through its Go API", ErrEmbedded)
@@ -81,8 +81,8 @@ func runPubSub(ctx context.Context, spec Spec, c *cluster.Cluster, workers []str
 	pollCtx, stopPolling := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { r.pollUntil(pollCtx) })
-	drive(ctx, spec, tl, func(ctx context.Context, t tick) { r.publish(ctx, cp, t) })
-	load.Drain(ctx, spec.Grace, r.caughtUp)
+	drive(ctx, spec, tl, func(ctx context.Context, t engine.Tick) { r.publish(ctx, cp, t) })
+	engine.Drain(ctx, spec.Grace, r.caughtUp)
 	stopPolling()
 	wg.Wait()
 	r.poll(context.WithoutCancel(ctx), true) // what came since the last poll, and what was pending
@@ -134,17 +134,17 @@ type publisher interface {
 }
 
 // publish sets one config version for t.
-func (r *pubRun) publish(ctx context.Context, cp publisher, t tick) {
-	values := map[string]string{KeySeq: strconv.FormatUint(t.seq, 10), KeyPad: r.pad.text(t.seq)}
+func (r *pubRun) publish(ctx context.Context, cp publisher, t engine.Tick) {
+	values := map[string]string{KeySeq: strconv.FormatUint(t.Seq, 10), KeyPad: r.pad.text(t.Seq)}
 	actual := time.Now()
 	snap, err := cp.SetConfig(ctx, values)
 	if err != nil {
 		if ctx.Err() == nil {
-			r.s.sendFailed(t.seq, t.due(actual), actual)
+			r.s.sendFailed(t.Seq, t.Due(actual), actual)
 		}
 		return
 	}
-	p := published{intended: t.due(actual), actual: actual, bytes: r.pad.size(t.seq)}
+	p := published{intended: t.Due(actual), actual: actual, bytes: r.pad.size(t.Seq)}
 	r.s.sent(0, snap.Version, int(history.NoPeer), p.intended, actual, p.bytes) // the history counts versions
 	r.mu.Lock()
 	r.sent[snap.Version] = p
@@ -254,7 +254,7 @@ func (r *pubRun) file(i int, entries []api.ConfigReceipt, final bool) {
 		return
 	}
 	for k, e := range got {
-		r.spec.Observe(i, load.Stamp{Seq: e.Version, Intended: sent[k].intended, Actual: sent[k].actual})
+		r.spec.Observe(i, engine.Stamp{Seq: e.Version, Intended: sent[k].intended, Actual: sent[k].actual})
 	}
 }
 

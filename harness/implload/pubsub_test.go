@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/implload"
-	"github.com/nngbench/nngbench/harness/load"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
 
@@ -14,7 +14,7 @@ import (
 func TestPubSub(t *testing.T) {
 	c := startCluster(t, 3)
 	var obs observed
-	o := run(t, c, implload.Spec{Spec: load.Spec{Pattern: scenario.PatternPubSub, Rate: 200,
+	o := run(t, c, implload.Spec{Spec: engine.Spec{Pattern: scenario.PatternPubSub, Rate: 200,
 		Duration: time.Second, Warmup: 200 * time.Millisecond, Size: scenario.SizeRange{Min: 64, Max: 1024},
 		Observe: obs.observe}})
 	send := o.Send.Snapshot(o.End)

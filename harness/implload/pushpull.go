@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/nngbench/nngbench/harness/cluster"
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/history"
-	"github.com/nngbench/nngbench/harness/load"
 	"github.com/nngbench/nngbench/harness/record"
 	"github.com/nngbench/nngbench/impl/api"
 	"github.com/nngbench/nngbench/impl/controlplane"
@@ -43,7 +43,7 @@ type taskRun struct {
 // of the drain, and Duplicated the executions of a task beyond its first.
 // Peers[i].Received counts the tasks worker i executed (results not
 // replayed), so that their sum is the tasks executed.
-func runPushPull(ctx context.Context, spec Spec, c *cluster.Cluster, workers []string) (*load.Outcome, error) {
+func runPushPull(ctx context.Context, spec Spec, c *cluster.Cluster, workers []string) (*engine.Outcome, error) {
 	cp := c.ControlPlane()
 	if cp == nil {
 		return nil, fmt.Errorf("%w: pushpull submits through its Go API", ErrEmbedded)
@@ -60,8 +60,8 @@ func runPushPull(ctx context.Context, spec Spec, c *cluster.Cluster, workers []s
 	remove := cp.Observe(controlplane.Observer{OnResult: r.result})
 	defer remove()
 	pad := newPadding(spec.Size, spec.Seed)
-	drive(ctx, spec, tl, func(ctx context.Context, t tick) {
-		task := api.Task{ID: r.prefix + strconv.FormatUint(t.seq, 10), Kind: spec.Task, Payload: pad.text(t.seq)}
+	drive(ctx, spec, tl, func(ctx context.Context, t engine.Tick) {
+		task := api.Task{ID: r.prefix + strconv.FormatUint(t.Seq, 10), Kind: spec.Task, Payload: pad.text(t.Seq)}
 		switch task.Kind {
 		case api.TaskSleep:
 			task.SleepMS = int(SleepTask / time.Millisecond)
@@ -69,18 +69,18 @@ func runPushPull(ctx context.Context, spec Spec, c *cluster.Cluster, workers []s
 			task.Rounds = 1
 		}
 		actual := time.Now()
-		sub := submitted{intended: t.due(actual), actual: actual}
+		sub := submitted{intended: t.Due(actual), actual: actual}
 		if spec.Rate == 0 {
 			sub.done = make(chan struct{})
 		}
 		r.mu.Lock() // before the submit: the result may come before it returns
-		r.due[t.seq] = sub
+		r.due[t.Seq] = sub
 		r.mu.Unlock()
 		if err := cp.SubmitTasks([]api.Task{task}); err != nil {
-			r.s.sendFailed(t.seq, sub.intended, actual)
+			r.s.sendFailed(t.Seq, sub.intended, actual)
 			return
 		}
-		r.s.sent(0, t.seq, int(history.NoPeer), sub.intended, actual, len(task.Payload))
+		r.s.sent(0, t.Seq, int(history.NoPeer), sub.intended, actual, len(task.Payload))
 		r.sent.Add(1)
 		if sub.done != nil { // closed loop: one task at a time, each up to Timeout
 			timer := time.NewTimer(spec.Timeout)
@@ -92,7 +92,7 @@ func runPushPull(ctx context.Context, spec Spec, c *cluster.Cluster, workers []s
 			}
 		}
 	})
-	load.Drain(ctx, spec.Grace, func() bool { return r.done.Load() >= r.sent.Load() })
+	engine.Drain(ctx, spec.Grace, func() bool { return r.done.Load() >= r.sent.Load() })
 	remove()
 	return r.s.outcome(), nil
 }

@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/implload"
-	"github.com/nngbench/nngbench/harness/load"
 	"github.com/nngbench/nngbench/harness/scenario"
 	"github.com/nngbench/nngbench/impl/api"
 )
@@ -26,7 +26,7 @@ func TestPushPull(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var obs observed
-			o := run(t, c, implload.Spec{Task: tc.task, Spec: load.Spec{Pattern: scenario.PatternPushPull,
+			o := run(t, c, implload.Spec{Task: tc.task, Spec: engine.Spec{Pattern: scenario.PatternPushPull,
 				Rate: tc.rate, Concurrency: tc.concurrency, Duration: time.Second, Warmup: 200 * time.Millisecond,
 				Size: scenario.SizeRange{Min: 100, Max: 1000}, Observe: obs.observe}})
 			recv := checkQuiet(t, c, o, 50*time.Millisecond)

@@ -7,13 +7,13 @@ import (
 	toxiclient "github.com/Shopify/toxiproxy/v2/client"
 
 	"github.com/nngbench/nngbench/harness/cluster"
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/implload"
-	"github.com/nngbench/nngbench/harness/load"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
 
 func reqrepSpec(rate float64, d time.Duration, o *observed) implload.Spec {
-	s := implload.Spec{Spec: load.Spec{Pattern: scenario.PatternReqRep, Rate: rate, Duration: d,
+	s := implload.Spec{Spec: engine.Spec{Pattern: scenario.PatternReqRep, Rate: rate, Duration: d,
 		Warmup: 200 * time.Millisecond, Size: scenario.SizeRange{Min: 64, Max: 512}, Seed: 1}}
 	if o != nil {
 		s.Observe = o.observe
@@ -75,7 +75,7 @@ func TestReqRepLatencyToxic(t *testing.T) {
 
 // medians is every worker's p50 round trip in o, checking that nothing
 // was lost.
-func medians(t *testing.T, c *cluster.Cluster, o *load.Outcome) map[string]time.Duration {
+func medians(t *testing.T, c *cluster.Cluster, o *engine.Outcome) map[string]time.Duration {
 	t.Helper()
 	out := map[string]time.Duration{}
 	for _, w := range c.Workers() {

@@ -7,15 +7,15 @@ import (
 	"time"
 
 	"github.com/nngbench/nngbench/harness/cluster"
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/implload"
-	"github.com/nngbench/nngbench/harness/load"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
 
 // Bad specs are refused before anything is sent, so no cluster is needed:
 // Run checks the spec before it looks at the cluster.
 func TestRunRefuses(t *testing.T) {
-	ok := load.Spec{Pattern: scenario.PatternReqRep, Rate: 10, Duration: time.Second}
+	ok := engine.Spec{Pattern: scenario.PatternReqRep, Rate: 10, Duration: time.Second}
 	with := func(f func(*implload.Spec)) implload.Spec {
 		s := implload.Spec{Spec: ok}
 		f(&s)
@@ -32,7 +32,6 @@ func TestRunRefuses(t *testing.T) {
 		{"negative rate", with(func(s *implload.Spec) { s.Rate = -1 }), implload.ErrSpec},
 		{"endpoint that changes state", with(func(s *implload.Spec) { s.Endpoint = "/instances/create" }), implload.ErrSpec},
 		{"unknown task", with(func(s *implload.Spec) { s.Pattern, s.Task = scenario.PatternPushPull, "compile" }), implload.ErrSpec},
-		{"kill", with(func(s *implload.Spec) { s.Kill = &load.Kill{} }), implload.ErrSpec},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := implload.Run(t.Context(), tc.spec, nil); !errors.Is(err, tc.want) {
@@ -55,12 +54,12 @@ func TestSeparateControlPlane(t *testing.T) {
 			t.Errorf("close: %v", err)
 		}
 	})
-	o := run(t, c, implload.Spec{Spec: load.Spec{Pattern: scenario.PatternReqRep, Rate: 100, Duration: 300 * time.Millisecond}})
+	o := run(t, c, implload.Spec{Spec: engine.Spec{Pattern: scenario.PatternReqRep, Rate: 100, Duration: 300 * time.Millisecond}})
 	if s := o.Recv.Snapshot(o.End); s.Received == 0 || o.Loss.Lost != 0 {
 		t.Errorf("reqrep: %d replies, loss %+v", s.Received, o.Loss)
 	}
 	for _, p := range []scenario.Pattern{scenario.PatternPushPull, scenario.PatternPubSub, scenario.PatternHeartbeat, scenario.PatternSurvey} {
-		_, err := implload.Run(t.Context(), implload.Spec{Spec: load.Spec{Pattern: p, Duration: time.Second}}, c)
+		_, err := implload.Run(t.Context(), implload.Spec{Spec: engine.Spec{Pattern: p, Duration: time.Second}}, c)
 		if !errors.Is(err, implload.ErrEmbedded) {
 			t.Errorf("%s: %v, want ErrEmbedded", p, err)
 		}

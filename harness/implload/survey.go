@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/nngbench/nngbench/harness/cluster"
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/history"
-	"github.com/nngbench/nngbench/harness/load"
 	"github.com/nngbench/nngbench/harness/record"
 	"github.com/nngbench/nngbench/impl/api"
 	"github.com/nngbench/nngbench/impl/survey"
@@ -34,7 +34,7 @@ type surveyRun struct {
 // did not answer a survey in time has lost it. Open loop, surveys overlap:
 // each holds one in-flight slot for its whole deadline, so Concurrency
 // must cover Rate x Timeout.
-func runSurvey(ctx context.Context, spec Spec, c *cluster.Cluster, workers []string) (*load.Outcome, error) {
+func runSurvey(ctx context.Context, spec Spec, c *cluster.Cluster, workers []string) (*engine.Outcome, error) {
 	cp := c.ControlPlane()
 	if cp == nil {
 		return nil, fmt.Errorf("%w: survey runs through its Go API", ErrEmbedded)
@@ -47,8 +47,8 @@ func runSurvey(ctx context.Context, spec Spec, c *cluster.Cluster, workers []str
 		r.peer[w] = i
 	}
 	pad := newPadding(spec.Size, spec.Seed)
-	drive(ctx, spec, tl, func(ctx context.Context, t tick) {
-		data := pad.json(t.seq)
+	drive(ctx, spec, tl, func(ctx context.Context, t engine.Tick) {
+		data := pad.json(t.Seq)
 		sctx, cancel := context.WithTimeout(ctx, spec.Timeout)
 		defer cancel()
 		res, err := cp.Survey(sctx, api.SurveyStatus, data)
@@ -57,7 +57,7 @@ func runSurvey(ctx context.Context, spec Spec, c *cluster.Cluster, workers []str
 			return // cut short by the caller
 		case res == nil:
 			now := time.Now()
-			r.s.sendFailed(t.seq, t.due(now), now)
+			r.s.sendFailed(t.Seq, t.Due(now), now)
 			return
 		}
 		r.take(t, res, len(data))
@@ -114,12 +114,12 @@ func answered(res *survey.Result, workers []string) map[string]answer {
 
 // take notes one survey's answers: each received at the survey's send
 // (the request's timestamp) plus its latency.
-func (r *surveyRun) take(t tick, res *survey.Result, bytes int) {
+func (r *surveyRun) take(t engine.Tick, res *survey.Result, bytes int) {
 	actual := res.Request.Timestamp
-	intended := t.due(actual)
-	r.s.sent(0, t.seq, int(history.NoPeer), intended, actual, bytes)
+	intended := t.Due(actual)
+	r.s.sent(0, t.Seq, int(history.NoPeer), intended, actual, bytes)
 	for node, a := range answered(res, r.workers) {
 		at := actual.Add(a.latency)
-		r.s.received(history.ReceiptOp(0, t.seq, int32(r.peer[node]), at.UnixNano(), a.bytes), intended, actual) //nolint:gosec // peer < workers
+		r.s.received(history.ReceiptOp(0, t.Seq, int32(r.peer[node]), at.UnixNano(), a.bytes), intended, actual) //nolint:gosec // peer < workers
 	}
 }

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/implload"
-	"github.com/nngbench/nngbench/harness/load"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
 
@@ -16,7 +16,7 @@ import (
 func TestSurvey(t *testing.T) {
 	c := startCluster(t, 3)
 	var obs observed
-	o := run(t, c, implload.Spec{Spec: load.Spec{Pattern: scenario.PatternSurvey, Rate: 50,
+	o := run(t, c, implload.Spec{Spec: engine.Spec{Pattern: scenario.PatternSurvey, Rate: 50,
 		Duration: time.Second, Warmup: 200 * time.Millisecond, Timeout: 300 * time.Millisecond,
 		Size: scenario.SizeRange{Min: 64, Max: 256}, Observe: obs.observe}})
 	send, recv := o.Send.Snapshot(o.End), o.Recv.Snapshot(o.End)
@@ -53,9 +53,9 @@ func TestSurveyStoppedWorker(t *testing.T) {
 	w := c.Worker("worker-3")
 	var answers atomic.Int64
 	var once sync.Once
-	spec := implload.Spec{Spec: load.Spec{Pattern: scenario.PatternSurvey, Rate: 50,
+	spec := implload.Spec{Spec: engine.Spec{Pattern: scenario.PatternSurvey, Rate: 50,
 		Duration: time.Second, Warmup: 200 * time.Millisecond, Timeout: 200 * time.Millisecond,
-		Observe: func(peer int, _ load.Stamp) {
+		Observe: func(peer int, _ engine.Stamp) {
 			// Answers are observed at their survey's deadline, when
 			// worker-3 has answered 10 more (0.2 s at 50/s): stopping at
 			// the 25th leaves it about 10 of warmup and 25 of the window's 50.

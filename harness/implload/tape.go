@@ -3,8 +3,8 @@ package implload
 import (
 	"time"
 
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/history"
-	"github.com/nngbench/nngbench/harness/load"
 	"github.com/nngbench/nngbench/harness/record"
 	"github.com/nngbench/nngbench/harness/result"
 	"github.com/nngbench/nngbench/harness/scenario"
@@ -59,12 +59,12 @@ func (t *tape) failed(seq uint64, peer int, intended, at time.Time, timeout bool
 func (t *tape) received(op history.Op, intended, actual time.Time) {
 	t.ops.Add(op)
 	if t.spec.Observe != nil && op.Flags&(history.FlagSnapshot|history.FlagReplayed) == 0 {
-		t.spec.Observe(int(op.Peer), load.Stamp{Sender: op.Sender, Seq: op.Seq, Intended: intended, Actual: actual})
+		t.spec.Observe(int(op.Peer), engine.Stamp{Sender: op.Sender, Seq: op.Seq, Intended: intended, Actual: actual})
 	}
 }
 
 // outcome is what the tape says; call it once every sender and receiver
 // has finished.
-func (t *tape) outcome() *load.Outcome {
-	return load.NewOutcome(t.spec.Spec, t.tl, t.w, [][]history.Op{t.ops.Ops()})
+func (t *tape) outcome() *engine.Outcome {
+	return engine.NewOutcome(t.spec.Spec, t.tl, t.w, [][]history.Op{t.ops.Ops()})
 }

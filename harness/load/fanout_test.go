@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/load"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
@@ -11,8 +12,7 @@ import (
 // One-way PAIR, 1:1, open loop: nothing is lost, and every message has both its latencies.
 func TestPairOpenLoop(t *testing.T) {
 	t.Parallel()
-	o := run(t, load.Spec{Pattern: scenario.PatternPair, Rate: 1000, Duration: time.Second,
-		Size: scenario.SizeRange{Min: 64, Max: 256}, Seed: 2})
+	o := run(t, load.Spec{Spec: engine.Spec{Pattern: scenario.PatternPair, Rate: 1000, Duration: time.Second, Size: scenario.SizeRange{Min: 64, Max: 256}, Seed: 2}})
 	send, recv := snapshots(o)
 	if o.Loss.Lost != 0 || o.Loss.Duplicated != 0 {
 		t.Errorf("loss %+v, want none", o.Loss)
@@ -35,8 +35,7 @@ func TestPairOpenLoop(t *testing.T) {
 func TestBusEveryNodeGetsAll(t *testing.T) {
 	t.Parallel()
 	const peers = 3
-	o := run(t, load.Spec{Pattern: scenario.PatternBus, Rate: 500, Duration: time.Second, Peers: peers,
-		Size: scenario.SizeRange{Min: 64, Max: 64}})
+	o := run(t, load.Spec{Spec: engine.Spec{Pattern: scenario.PatternBus, Rate: 500, Duration: time.Second, Size: scenario.SizeRange{Min: 64, Max: 64}}, Peers: peers})
 	send, recv := snapshots(o)
 	if o.Loss.Lost != 0 || o.Loss.Duplicated != 0 {
 		t.Errorf("loss %+v, want none", o.Loss)

@@ -5,13 +5,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/load"
 	"github.com/nngbench/nngbench/harness/record"
 )
 
 // run runs spec under a deadline well past its planned length, so a hang fails instead of
 // stalling the suite.
-func run(t *testing.T, spec load.Spec) *load.Outcome {
+func run(t *testing.T, spec load.Spec) *engine.Outcome {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), spec.Warmup+spec.Duration+30*time.Second)
 	defer cancel()
@@ -23,6 +24,6 @@ func run(t *testing.T, spec load.Spec) *load.Outcome {
 }
 
 // snapshots summarises both sides at the window's end.
-func snapshots(o *load.Outcome) (send, recv record.Summary) {
+func snapshots(o *engine.Outcome) (send, recv record.Summary) {
 	return o.Send.Snapshot(o.End), o.Recv.Snapshot(o.End)
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/history"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
@@ -25,9 +26,9 @@ var _ io.Writer = (*countWriter)(nil)
 // history's size on disk per op (history.Write of the runs that recorded).
 func BenchmarkHistoryCost(b *testing.B) {
 	const rounds = 8
-	spec := Spec{Pattern: scenario.PatternPushPull, Duration: 500 * time.Millisecond, Peers: 1,
-		Size: scenario.SizeRange{Min: 64, Max: 64}}
-	run := func(noHistory bool) (*Outcome, float64) {
+	spec := Spec{Spec: engine.Spec{Pattern: scenario.PatternPushPull, Duration: 500 * time.Millisecond,
+		Size: scenario.SizeRange{Min: 64, Max: 64}}, Peers: 1}
+	run := func(noHistory bool) (*engine.Outcome, float64) {
 		s := spec
 		s.noHistory = noHistory
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -36,7 +37,7 @@ func BenchmarkHistoryCost(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		return o, float64(o.received) / s.Duration.Seconds()
+		return o, float64(o.Counts.Received) / s.Duration.Seconds()
 	}
 	var with, without, bytes, ops float64
 	for range b.N {

@@ -9,6 +9,7 @@ import (
 
 	"go.nanomsg.org/mangos/v3"
 
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/history"
 	"github.com/nngbench/nngbench/harness/record"
 )
@@ -19,7 +20,7 @@ type receiver struct {
 	sock    mangos.Socket
 	tape    *history.Tape
 	n       atomic.Int64 // messages received, copies included: the drain polls it
-	observe func(int, Stamp)
+	observe func(int, engine.Stamp)
 	hang    <-chan struct{} // closed: stop reading, leave the socket open
 }
 
@@ -40,7 +41,7 @@ func (r *receiver) run() {
 		if err != nil {
 			continue // no deadline is set, so only a closed socket ends a receive
 		}
-		st, err := ParseStamp(m)
+		st, err := engine.ParseStamp(m)
 		if err != nil {
 			if r.tape != nil {
 				r.tape.Add(foreign(int32(r.id), at.UnixNano())) //nolint:gosec // id < Spec.Peers
@@ -63,9 +64,9 @@ func foreign(peer int32, at int64) history.Op {
 }
 
 // sendOneWay sends what src hands out until it stops or the socket closes.
-func sendOneWay(ctx context.Context, s *sender, src source, sock mangos.Socket) {
+func sendOneWay(ctx context.Context, s *sender, src engine.Source, sock mangos.Socket) {
 	for {
-		t, ok := src.next(ctx)
+		t, ok := src.Next(ctx)
 		if !ok {
 			return
 		}
@@ -81,7 +82,7 @@ func sendOneWay(ctx context.Context, s *sender, src source, sock mangos.Socket) 
 }
 
 // runOneWay drives a one-way pattern: the hub sends, every peer receives and records.
-func runOneWay(ctx context.Context, spec Spec, k kind, w *wiring) (*Outcome, error) {
+func runOneWay(ctx context.Context, spec Spec, k kind, w *wiring) (*engine.Outcome, error) {
 	c := record.NewTimeline(spec.Warmup, spec.Duration)
 	var l history.Ledger
 	var rs []*receiver
@@ -102,7 +103,7 @@ func runOneWay(ctx context.Context, spec Spec, k kind, w *wiring) (*Outcome, err
 	if k.blocks(spec) {
 		stuck = time.AfterFunc(time.Until(c.End.Add(spec.Timeout)), w.closeHub)
 	}
-	senders := runSenders(ctx, spec, c, &l, func(ctx context.Context, s *sender, src source) {
+	senders := runSenders(ctx, spec, c, &l, func(ctx context.Context, s *sender, src engine.Source) {
 		sendOneWay(ctx, s, src, w.hub)
 	})
 	if stuck != nil {
@@ -112,7 +113,7 @@ func runOneWay(ctx context.Context, spec Spec, k kind, w *wiring) (*Outcome, err
 	for _, s := range senders {
 		sent += s.sends
 	}
-	Drain(ctx, spec.Grace, func() bool { return caughtUp(w, rs, killed, sent, k.each) })
+	engine.Drain(ctx, spec.Grace, func() bool { return caughtUp(w, rs, killed, sent, k.each) })
 	close(done)
 	kwg.Wait()
 	w.close() // the hub only now: the receivers have what they will get
@@ -132,10 +133,10 @@ func runOneWay(ctx context.Context, spec Spec, k kind, w *wiring) (*Outcome, err
 			dead = append(dead, i)
 		}
 	}
-	o := NewOutcome(spec, c, spec.workload(c, k.each, spec.Peers, dead), tapes)
-	o.sent = sent
+	o := engine.NewOutcome(spec.Spec, c, spec.workload(c, k.each, spec.Peers, dead), tapes)
+	o.Counts.Sent = sent
 	for i := range rs { // in-process receivers only: the processes are gone
-		o.received += w.received(rs, i)
+		o.Counts.Received += w.received(rs, i)
 	}
 	return o, errors.Join(errs...)
 }

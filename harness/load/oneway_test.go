@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/load"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
@@ -15,8 +16,7 @@ import (
 // and nothing sent on a healthy loopback is lost, duplicated or left unmeasured.
 func TestPushPullOpenLoopKeepsRate(t *testing.T) {
 	t.Parallel()
-	o := run(t, load.Spec{Pattern: scenario.PatternPushPull, Rate: 2000, Duration: 2 * time.Second,
-		Warmup: 200 * time.Millisecond, Size: scenario.SizeRange{Min: 64, Max: 512}, Seed: 1})
+	o := run(t, load.Spec{Spec: engine.Spec{Pattern: scenario.PatternPushPull, Rate: 2000, Duration: 2 * time.Second, Warmup: 200 * time.Millisecond, Size: scenario.SizeRange{Min: 64, Max: 512}, Seed: 1}})
 	send, recv := snapshots(o)
 	if d := send.SendRate/2000 - 1; d < -0.01 || d > 0.01 {
 		t.Errorf("send rate %.1f/s, want 2000/s ±1%%", send.SendRate)
@@ -45,14 +45,11 @@ func TestPushPullKilledPullerShowsLoss(t *testing.T) {
 	var mu sync.Mutex
 	got := map[uint64]bool{}
 	killedAt := 500 * time.Millisecond
-	o := run(t, load.Spec{Pattern: scenario.PatternPushPull, Rate: 4000, Duration: time.Second, Peers: 2,
-		Size: scenario.SizeRange{Min: 64, Max: 64}, Grace: 300 * time.Millisecond,
-		Kill: &load.Kill{Peer: 1, At: killedAt, Hang: 100 * time.Millisecond},
-		Observe: func(_ int, s load.Stamp) {
-			mu.Lock()
-			got[s.Seq] = true
-			mu.Unlock()
-		}})
+	o := run(t, load.Spec{Spec: engine.Spec{Pattern: scenario.PatternPushPull, Rate: 4000, Duration: time.Second, Size: scenario.SizeRange{Min: 64, Max: 64}, Grace: 300 * time.Millisecond, Observe: func(_ int, s engine.Stamp) {
+		mu.Lock()
+		got[s.Seq] = true
+		mu.Unlock()
+	}}, Peers: 2, Kill: &load.Kill{Peer: 1, At: killedAt, Hang: 100 * time.Millisecond}})
 	var want []uint64
 	for q := uint64(0); q < uint64(o.Loss.Sent); q++ { // open loop: sequences are 0..sent-1, none skipped
 		if !got[q] {
@@ -75,8 +72,7 @@ func TestPushPullKilledPullerShowsLoss(t *testing.T) {
 // time until the last one has it is recorded per message.
 func TestPubSubEverySubscriberGetsAll(t *testing.T) {
 	t.Parallel()
-	o := run(t, load.Spec{Pattern: scenario.PatternPubSub, Rate: 500, Duration: time.Second, Peers: 3,
-		Size: scenario.SizeRange{Min: 128, Max: 128}})
+	o := run(t, load.Spec{Spec: engine.Spec{Pattern: scenario.PatternPubSub, Rate: 500, Duration: time.Second, Size: scenario.SizeRange{Min: 128, Max: 128}}, Peers: 3})
 	send, recv := snapshots(o)
 	if o.Loss.Lost != 0 || o.Loss.Duplicated != 0 {
 		t.Errorf("loss %+v, want none", o.Loss)
@@ -102,9 +98,7 @@ func TestPubSubEverySubscriberGetsAll(t *testing.T) {
 // must still end, Timeout after its end, with the messages the puller never read lost.
 func TestClosedLoopHungPullerEnds(t *testing.T) {
 	t.Parallel()
-	spec := load.Spec{Pattern: scenario.PatternPushPull, Duration: 500 * time.Millisecond,
-		Size: scenario.SizeRange{Min: 1024, Max: 1024}, Timeout: 200 * time.Millisecond, Grace: 200 * time.Millisecond,
-		Kill: &load.Kill{Peer: 0, At: 100 * time.Millisecond, Hang: time.Minute}}
+	spec := load.Spec{Spec: engine.Spec{Pattern: scenario.PatternPushPull, Duration: 500 * time.Millisecond, Size: scenario.SizeRange{Min: 1024, Max: 1024}, Timeout: 200 * time.Millisecond, Grace: 200 * time.Millisecond}, Kill: &load.Kill{Peer: 0, At: 100 * time.Millisecond, Hang: time.Minute}}
 	start := time.Now()
 	o := run(t, spec)
 	if took, bound := time.Since(start), spec.Duration+spec.Timeout+spec.Grace+2*time.Second; took > bound {
@@ -120,8 +114,7 @@ func TestClosedLoopHungPullerEnds(t *testing.T) {
 // intended send, growing with the lag, and a generator marked behind.
 func TestOverloadShowsWhatWasSent(t *testing.T) {
 	t.Parallel()
-	o := run(t, load.Spec{Pattern: scenario.PatternPushPull, Rate: 2_000_000, Warmup: 200 * time.Millisecond,
-		Duration: 500 * time.Millisecond, Size: scenario.SizeRange{Min: 64, Max: 64}})
+	o := run(t, load.Spec{Spec: engine.Spec{Pattern: scenario.PatternPushPull, Rate: 2_000_000, Warmup: 200 * time.Millisecond, Duration: 500 * time.Millisecond, Size: scenario.SizeRange{Min: 64, Max: 64}}})
 	send, recv := snapshots(o)
 	t.Logf("planned 2M/s: sent %d in the window (%.0f/s), received %d; lag max %.0fms; latency p50 %.0fms",
 		send.Sent, send.SendRate, recv.Received, send.Lag.Max/1000, recv.Latency.P50/1000)

@@ -3,6 +3,7 @@ package load
 import (
 	"math/rand/v2"
 
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
 
@@ -15,9 +16,9 @@ type payloads struct {
 }
 
 // newPayloads seeds from the run's seed and the sender id, so senders draw different sequences.
-// Sizes below StampSize are raised to it: every message must carry its stamp.
+// Sizes below engine.StampSize are raised to it: every message must carry its stamp.
 func newPayloads(size scenario.SizeRange, seed int64, sender uint32) *payloads {
-	lo, hi := max(int(size.Min), StampSize), max(int(size.Max), StampSize)
+	lo, hi := max(int(size.Min), engine.StampSize), max(int(size.Max), engine.StampSize)
 	hi = max(hi, lo)
 	return &payloads{
 		rng: rand.New(rand.NewPCG(uint64(seed), uint64(sender)+1)), //nolint:gosec // seeded on purpose: runs repeat from their seed

@@ -16,6 +16,7 @@ import (
 
 	"go.nanomsg.org/mangos/v3"
 
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
 
@@ -241,7 +242,7 @@ func (p *peerServer) echo(c mangos.Context, log *arrivalLog) {
 
 // note logs one received payload.
 func (p *peerServer) note(log *arrivalLog, body []byte, at int64) {
-	st, err := ParseStamp(body)
+	st, err := engine.ParseStamp(body)
 	if err != nil {
 		p.errs.Add(1)
 		return

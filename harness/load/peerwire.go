@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/nngbench/nngbench/harness/engine"
 )
 
 // The peer protocol, between a run and the peer processes it starts (`nngbench peer`).
@@ -136,6 +138,6 @@ func decodeArrivals(b []byte, each func(arrival)) error {
 }
 
 // stamp is the arrival's message stamp, as its sender wrote it.
-func (a arrival) stamp() Stamp {
-	return Stamp{Sender: a.sender, Seq: a.seq, Intended: time.Unix(0, a.intended), Actual: time.Unix(0, a.actual)}
+func (a arrival) stamp() engine.Stamp {
+	return engine.Stamp{Sender: a.sender, Seq: a.seq, Intended: time.Unix(0, a.intended), Actual: time.Unix(0, a.actual)}
 }

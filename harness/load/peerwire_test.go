@@ -13,6 +13,7 @@ import (
 
 	"go.nanomsg.org/mangos/v3/protocol/push"
 
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
 
@@ -151,10 +152,10 @@ func TestServePeerProtocol(t *testing.T) {
 	out := bufio.NewReader(outR)
 	expect(t, out, evReady)
 	const n = 50
-	sent := make([]Stamp, n)
+	sent := make([]engine.Stamp, n)
 	for i := range n {
 		b := make([]byte, 100+i)
-		sent[i] = Stamp{Sender: 1, Seq: uint64(i), Intended: time.Now(), Actual: time.Now()}
+		sent[i] = engine.Stamp{Sender: 1, Seq: uint64(i), Intended: time.Now(), Actual: time.Now()}
 		_ = sent[i].Put(b)
 		if err := hub.Send(b); err != nil {
 			t.Fatal(err)
@@ -173,13 +174,13 @@ func TestServePeerProtocol(t *testing.T) {
 	if r.err != nil || rep.Peer != 3 || rep.Arrivals != n || rep.Errors != 1 {
 		t.Fatalf("report %+v (%v), want peer 3, %d arrivals, 1 error", rep, r.err, n)
 	}
-	var got []Stamp
+	var got []engine.Stamp
 	for _, b := range r.blocks {
 		if err := decodeArrivals(b, func(a arrival) { got = append(got, a.stamp()) }); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if !slices.EqualFunc(got, sent, func(a, b Stamp) bool {
+	if !slices.EqualFunc(got, sent, func(a, b engine.Stamp) bool {
 		return a.Seq == b.Seq && a.Sender == b.Sender && a.Intended.Equal(b.Intended) && a.Actual.Equal(b.Actual)
 	}) {
 		t.Errorf("logged %d stamps, not the %d sent", len(got), n)

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/history"
 )
 
@@ -242,7 +243,7 @@ func (p *peerProc) kill() {
 // replay turns a peer's report into the tape an in-process receiver would have recorded: a
 // receipt per arrival, in order, with observe called for every message, and its errors as
 // foreign receipts at end (the peer does not say when).
-func (r procReport) replay(end time.Time, observe func(int, Stamp)) ([]history.Op, error) {
+func (r procReport) replay(end time.Time, observe func(int, engine.Stamp)) ([]history.Op, error) {
 	if r.peerReport == nil {
 		return nil, r.err
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/load"
 	"github.com/nngbench/nngbench/harness/scenario"
 	"github.com/nngbench/nngbench/internal/wait"
@@ -49,8 +50,7 @@ func TestProcsOneWay(t *testing.T) {
 	} {
 		t.Run(string(tc.pattern), func(t *testing.T) {
 			t.Parallel()
-			o := run(t, load.Spec{Pattern: tc.pattern, Rate: 1000, Duration: time.Second, Warmup: 100 * time.Millisecond,
-				Peers: tc.peers, Size: scenario.SizeRange{Min: 64, Max: 1024}, Seed: 3, Procs: procs(t)})
+			o := run(t, load.Spec{Spec: engine.Spec{Pattern: tc.pattern, Rate: 1000, Duration: time.Second, Warmup: 100 * time.Millisecond, Size: scenario.SizeRange{Min: 64, Max: 1024}, Seed: 3}, Peers: tc.peers, Procs: procs(t)})
 			send, recv := snapshots(o)
 			if o.Loss.Lost != 0 || o.Loss.Duplicated != 0 || o.Loss.Sent == 0 {
 				t.Errorf("loss %+v, want none of something sent", o.Loss)
@@ -98,12 +98,11 @@ func TestProcsEcho(t *testing.T) {
 			t.Parallel()
 			var mu sync.Mutex
 			seen := map[int]int{}
-			o := run(t, load.Spec{Pattern: tc.pattern, Rate: 200, Concurrency: 2, Duration: time.Second,
-				Peers: tc.peers, Procs: procs(t), Observe: func(peer int, _ load.Stamp) {
-					mu.Lock()
-					seen[peer]++
-					mu.Unlock()
-				}})
+			o := run(t, load.Spec{Spec: engine.Spec{Pattern: tc.pattern, Rate: 200, Concurrency: 2, Duration: time.Second, Observe: func(peer int, _ engine.Stamp) {
+				mu.Lock()
+				seen[peer]++
+				mu.Unlock()
+			}}, Peers: tc.peers, Procs: procs(t)})
 			send, recv := snapshots(o)
 			if send.Sent == 0 || recv.Timeouts != 0 || recv.Errors != 0 || o.Loss.Lost != 0 {
 				t.Fatalf("sent %d, timeouts %d, errors %d, loss %+v", send.Sent, recv.Timeouts, recv.Errors, o.Loss)
@@ -130,14 +129,11 @@ func TestProcsKilledPullerShowsLoss(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	got := map[uint64]bool{}
-	o := run(t, load.Spec{Pattern: scenario.PatternPushPull, Rate: 4000, Duration: time.Second, Peers: 2,
-		Size: scenario.SizeRange{Min: 64, Max: 64}, Grace: 300 * time.Millisecond, Procs: procs(t),
-		Kill: &load.Kill{Peer: 1, At: 500 * time.Millisecond, Hang: 100 * time.Millisecond},
-		Observe: func(_ int, s load.Stamp) {
-			mu.Lock()
-			got[s.Seq] = true
-			mu.Unlock()
-		}})
+	o := run(t, load.Spec{Spec: engine.Spec{Pattern: scenario.PatternPushPull, Rate: 4000, Duration: time.Second, Size: scenario.SizeRange{Min: 64, Max: 64}, Grace: 300 * time.Millisecond, Observe: func(_ int, s engine.Stamp) {
+		mu.Lock()
+		got[s.Seq] = true
+		mu.Unlock()
+	}}, Peers: 2, Procs: procs(t), Kill: &load.Kill{Peer: 1, At: 500 * time.Millisecond, Hang: 100 * time.Millisecond}})
 	var want []uint64
 	for q := uint64(0); q < uint64(o.Loss.Sent); q++ {
 		if !got[q] {
@@ -155,13 +151,11 @@ func TestProcsKilledPullerShowsLoss(t *testing.T) {
 // A peer program that is not there fails the run before anything is sent.
 func TestProcsBadProgram(t *testing.T) {
 	t.Parallel()
-	_, err := load.Run(t.Context(), load.Spec{Pattern: scenario.PatternPushPull, Rate: 100, Duration: time.Second,
-		Procs: &load.Procs{Bin: t.TempDir() + "/missing"}})
+	_, err := load.Run(t.Context(), load.Spec{Spec: engine.Spec{Pattern: scenario.PatternPushPull, Rate: 100, Duration: time.Second}, Procs: &load.Procs{Bin: t.TempDir() + "/missing"}})
 	if err == nil {
 		t.Fatal("Run with a missing peer program: no error")
 	}
-	_, err = load.Run(t.Context(), load.Spec{Pattern: scenario.PatternPushPull, Rate: 100, Duration: time.Second,
-		Procs: &load.Procs{}})
+	_, err = load.Run(t.Context(), load.Spec{Spec: engine.Spec{Pattern: scenario.PatternPushPull, Rate: 100, Duration: time.Second}, Procs: &load.Procs{}})
 	if !errors.Is(err, load.ErrSpec) {
 		t.Fatalf("Run without a peer program: %v, want ErrSpec", err)
 	}
@@ -174,10 +168,9 @@ const harnessEnv = "NNGBENCH_LOAD_TEST_HARNESS"
 func harnessMain() int {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	_, err := load.Run(ctx, load.Spec{Pattern: scenario.PatternPushPull, Rate: 100, Duration: time.Minute, Peers: 2,
-		Procs: &load.Procs{Bin: os.Getenv(harnessEnv), Stderr: os.Stderr, Started: func(_, pid int) {
-			fmt.Printf("pid %d\n", pid)
-		}}})
+	_, err := load.Run(ctx, load.Spec{Spec: engine.Spec{Pattern: scenario.PatternPushPull, Rate: 100, Duration: time.Minute}, Peers: 2, Procs: &load.Procs{Bin: os.Getenv(harnessEnv), Stderr: os.Stderr, Started: func(_, pid int) {
+		fmt.Printf("pid %d\n", pid)
+	}}})
 	fmt.Fprintln(os.Stderr, "harness:", err)
 	return 1
 }

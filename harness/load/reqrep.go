@@ -9,6 +9,7 @@ import (
 
 	"go.nanomsg.org/mangos/v3"
 
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/history"
 	"github.com/nngbench/nngbench/harness/record"
 )
@@ -16,7 +17,7 @@ import (
 // runReqRep drives request/reply: each sender owns a REQ context with one request in flight;
 // the peers echo. Latency is reply receipt minus intended send (open loop), or, closed loop,
 // minus actual send with the stall correction of ReceivedClosedLoop.
-func runReqRep(ctx context.Context, spec Spec, w *wiring) (*Outcome, error) {
+func runReqRep(ctx context.Context, spec Spec, _ kind, w *wiring) (*engine.Outcome, error) {
 	// A resent request would be answered twice: duplicates the harness made itself.
 	if err := w.hub.SetOption(mangos.OptionRetryTime, time.Duration(0)); err != nil {
 		return nil, err
@@ -34,7 +35,7 @@ func runReqRep(ctx context.Context, spec Spec, w *wiring) (*Outcome, error) {
 	watching := make(chan struct{})
 	go func() { defer close(watching); watch(flights, spec.Timeout, stop) }()
 	var l history.Ledger
-	senders := runSenders(ctx, spec, c, &l, func(ctx context.Context, s *sender, src source) {
+	senders := runSenders(ctx, spec, c, &l, func(ctx context.Context, s *sender, src engine.Source) {
 		request(ctx, s, src, w.hub, &flights[s.id])
 	})
 	close(stop)
@@ -46,7 +47,7 @@ func runReqRep(ctx context.Context, spec Spec, w *wiring) (*Outcome, error) {
 	for _, r := range w.reports() { // the repliers' own logs add nothing: replies are timed here
 		errs = append(errs, r.err)
 	}
-	return NewOutcome(spec, c, spec.workload(c, false, len(senders), nil), l.Tapes()), errors.Join(errs...)
+	return engine.NewOutcome(spec.Spec, c, spec.workload(c, false, len(senders), nil), l.Tapes()), errors.Join(errs...)
 }
 
 // serveContexts opens n mangos contexts on every peer's socket and serves each on a goroutine
@@ -155,14 +156,14 @@ func watch(flights []flight, timeout time.Duration, stop <-chan struct{}) {
 }
 
 // request sends what src hands out, one request at a time, each waiting for its reply.
-func request(ctx context.Context, s *sender, src source, sock mangos.Socket, f *flight) {
+func request(ctx context.Context, s *sender, src engine.Source, sock mangos.Socket, f *flight) {
 	c, err := f.open(sock)
 	if err != nil {
 		return
 	}
 	defer func() { _ = c.Close() }()
 	for {
-		t, ok := src.next(ctx)
+		t, ok := src.Next(ctx)
 		if !ok {
 			return
 		}
@@ -201,7 +202,7 @@ func request(ctx context.Context, s *sender, src source, sock mangos.Socket, f *
 }
 
 // reply notes the answer to st, or its failure; false means the socket is gone.
-func (s *sender) reply(m []byte, err error, at time.Time, st Stamp) bool {
+func (s *sender) reply(m []byte, err error, at time.Time, st engine.Stamp) bool {
 	peer := int32(s.id) //nolint:gosec // id < Concurrency
 	fail := func(o history.Outcome) {
 		s.tape.Add(history.FailOp(st.Sender, st.Seq, peer, st.Intended.UnixNano(), at.UnixNano(), o))
@@ -216,7 +217,7 @@ func (s *sender) reply(m []byte, err error, at time.Time, st Stamp) bool {
 		fail(history.Error)
 		return true
 	}
-	got, err := ParseStamp(m)
+	got, err := engine.ParseStamp(m)
 	if err != nil || got.Seq != st.Seq || got.Sender != st.Sender {
 		fail(history.Error) // REQ matches replies by id, so this is a corrupt echo
 		return true

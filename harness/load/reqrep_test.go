@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/load"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
@@ -12,8 +13,7 @@ import (
 // intended send is never below the latency from the actual send.
 func TestReqRepOpenLoop(t *testing.T) {
 	t.Parallel()
-	o := run(t, load.Spec{Pattern: scenario.PatternReqRep, Rate: 1000, Duration: time.Second,
-		Size: scenario.SizeRange{Min: 64, Max: 64}})
+	o := run(t, load.Spec{Spec: engine.Spec{Pattern: scenario.PatternReqRep, Rate: 1000, Duration: time.Second, Size: scenario.SizeRange{Min: 64, Max: 64}}})
 	send, recv := snapshots(o)
 	if send.Sent == 0 || recv.Received != send.Sent || recv.Timeouts != 0 || recv.Errors != 0 {
 		t.Fatalf("sent %d, answered %d, timeouts %d, errors %d", send.Sent, recv.Received, recv.Timeouts, recv.Errors)
@@ -35,8 +35,7 @@ func TestReqRepOpenLoop(t *testing.T) {
 // Closed loop keeps Concurrency requests in flight, with no schedule to keep.
 func TestReqRepClosedLoop(t *testing.T) {
 	t.Parallel()
-	o := run(t, load.Spec{Pattern: scenario.PatternReqRep, Concurrency: 4, Duration: time.Second,
-		Size: scenario.SizeRange{Min: 64, Max: 64}})
+	o := run(t, load.Spec{Spec: engine.Spec{Pattern: scenario.PatternReqRep, Concurrency: 4, Duration: time.Second, Size: scenario.SizeRange{Min: 64, Max: 64}}})
 	send, recv := snapshots(o)
 	if recv.RecvRate <= 0 || recv.Received != send.Sent {
 		t.Fatalf("sent %d, answered %d (%.0f/s)", send.Sent, recv.Received, recv.RecvRate)
@@ -57,9 +56,7 @@ func TestReqRepSilentReplierTimesOut(t *testing.T) {
 	}{{"goroutines", false}, {"processes", true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			spec := load.Spec{Pattern: scenario.PatternReqRep, Concurrency: 2, Peers: 2, Silent: []int{1},
-				Warmup: 100 * time.Millisecond, Duration: time.Second, Timeout: 100 * time.Millisecond,
-				Size: scenario.SizeRange{Min: 64, Max: 64}}
+			spec := load.Spec{Spec: engine.Spec{Pattern: scenario.PatternReqRep, Concurrency: 2, Warmup: 100 * time.Millisecond, Duration: time.Second, Timeout: 100 * time.Millisecond, Size: scenario.SizeRange{Min: 64, Max: 64}}, Peers: 2, Silent: []int{1}}
 			if tc.procs {
 				spec.Procs = procs(t)
 			}
@@ -87,13 +84,12 @@ func TestSpecValidate(t *testing.T) {
 		name string
 		spec load.Spec
 	}{
-		{"no duration", load.Spec{Pattern: scenario.PatternPushPull}},
-		{"no raw driver", load.Spec{Pattern: scenario.PatternHeartbeat, Duration: time.Second}},
-		{"negative rate", load.Spec{Pattern: scenario.PatternPair, Rate: -1, Duration: time.Second}},
-		{"kill a peer that is not there", load.Spec{Pattern: scenario.PatternPushPull, Duration: time.Second, Peers: 2, Kill: &load.Kill{Peer: 2}}},
-		{"inproc peers in processes", load.Spec{Pattern: scenario.PatternPushPull, Duration: time.Second,
-			Transport: scenario.TransportInproc, Procs: &load.Procs{Bin: "nngbench"}}},
-		{"unknown transport", load.Spec{Pattern: scenario.PatternPushPull, Duration: time.Second, Transport: "udp"}},
+		{"no duration", load.Spec{Spec: engine.Spec{Pattern: scenario.PatternPushPull}}},
+		{"no raw driver", load.Spec{Spec: engine.Spec{Pattern: scenario.PatternHeartbeat, Duration: time.Second}}},
+		{"negative rate", load.Spec{Spec: engine.Spec{Pattern: scenario.PatternPair, Rate: -1, Duration: time.Second}}},
+		{"kill a peer that is not there", load.Spec{Spec: engine.Spec{Pattern: scenario.PatternPushPull, Duration: time.Second}, Peers: 2, Kill: &load.Kill{Peer: 2}}},
+		{"inproc peers in processes", load.Spec{Spec: engine.Spec{Pattern: scenario.PatternPushPull, Duration: time.Second}, Transport: scenario.TransportInproc, Procs: &load.Procs{Bin: "nngbench"}}},
+		{"unknown transport", load.Spec{Spec: engine.Spec{Pattern: scenario.PatternPushPull, Duration: time.Second}, Transport: "udp"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -3,21 +3,20 @@ package load
 import (
 	"context"
 	"errors"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"go.nanomsg.org/mangos/v3"
 
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/history"
 	"github.com/nngbench/nngbench/harness/record"
-	"github.com/nngbench/nngbench/harness/scenario"
 )
 
 // Run drives spec over fresh loopback sockets and returns what it measured. It returns once the
 // run, the drain and the sockets' close are over: Warmup+Duration+Grace, plus the reply Timeout
 // for request and survey patterns. Cancelling ctx closes the sockets and ends it early, with an error.
-func Run(ctx context.Context, spec Spec) (*Outcome, error) {
+func Run(ctx context.Context, spec Spec) (*engine.Outcome, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
@@ -30,15 +29,7 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	defer w.release()
 	stop := context.AfterFunc(ctx, w.close) // unblocks every Send and Recv at once
 	defer stop()
-	var out *Outcome
-	switch spec.Pattern {
-	case scenario.PatternReqRep:
-		out, err = runReqRep(ctx, spec, w)
-	case scenario.PatternSurvey:
-		out, err = runSurvey(ctx, spec, w)
-	default:
-		out, err = runOneWay(ctx, spec, k, w)
-	}
+	out, err := k.drive(ctx, spec, k, w)
 	if err == nil {
 		err = ctx.Err() // a cancelled run measured only part of its window
 	}
@@ -54,23 +45,14 @@ type sender struct {
 	sends int64 // messages handed to the socket
 }
 
-// runSenders runs spec.Concurrency senders sharing one source until it stops, each with a tape
-// of l, and returns them.
-func runSenders(ctx context.Context, s Spec, c record.Timeline, l *history.Ledger, work func(context.Context, *sender, source)) []*sender {
-	var wg sync.WaitGroup
-	var src source = &closedLoop{end: c.End}
-	if s.Rate > 0 {
-		ticks := make(chan tick)
-		p := record.ConstantPacer{Freq: s.Rate, Duration: s.Warmup + s.Duration}
-		wg.Go(func() { pace(ctx, p, c.Start, ticks) })
-		src = openLoop{ticks: ticks}
-	}
+// runSenders runs spec.Concurrency senders sharing one engine source until it stops, each with
+// a tape of l, and returns them.
+func runSenders(ctx context.Context, s Spec, c record.Timeline, l *history.Ledger, work func(context.Context, *sender, engine.Source)) []*sender {
 	senders := make([]*sender, s.Concurrency)
 	for i := range senders {
-		senders[i] = &sender{id: uint32(i), sizes: newPayloads(s.Size, s.Seed, uint32(i)), tape: s.tape(l)}
-		wg.Go(func() { work(ctx, senders[i], src) })
+		senders[i] = &sender{id: uint32(i), sizes: newPayloads(s.Size, s.Seed, uint32(i)), tape: s.tape(l)} //nolint:gosec // i < Concurrency
 	}
-	wg.Wait()
+	engine.Run(ctx, s.Spec, c, func(ctx context.Context, i int, src engine.Source) { work(ctx, senders[i], src) })
 	return senders
 }
 
@@ -83,22 +65,19 @@ func (s Spec) tape(l *history.Ledger) *history.Tape {
 }
 
 // stamp fills the next payload for t, sent now, and returns it with its stamp.
-func (s *sender) stamp(t tick) ([]byte, Stamp) {
+func (s *sender) stamp(t engine.Tick) ([]byte, engine.Stamp) {
 	buf := s.sizes.next()
-	now := t.now
+	now := t.Now
 	if now.IsZero() {
 		now = time.Now()
 	}
-	st := Stamp{Sender: s.id, Seq: t.seq, Intended: t.intended, Actual: now}
-	if t.intended.IsZero() {
-		st.Intended = now
-	}
-	_ = st.Put(buf) // cannot fail: payloads are at least StampSize
+	st := engine.Stamp{Sender: s.id, Seq: t.Seq, Intended: t.Due(now), Actual: now}
+	_ = st.Put(buf) // cannot fail: payloads are at least engine.StampSize
 	return buf, st
 }
 
 // sent notes st's message, of bytes, handed to the socket for peer (history.NoPeer: any or all).
-func (s *sender) sent(st Stamp, peer int32, bytes int) {
+func (s *sender) sent(st engine.Stamp, peer int32, bytes int) {
 	s.sends++
 	if s.tape == nil {
 		return
@@ -107,7 +86,7 @@ func (s *sender) sent(st Stamp, peer int32, bytes int) {
 }
 
 // sendFailed notes a failed send, and says whether the socket is gone (stop sending).
-func (s *sender) sendFailed(err error, st Stamp) (closed bool) {
+func (s *sender) sendFailed(err error, st engine.Stamp) (closed bool) {
 	if errors.Is(err, mangos.ErrClosed) {
 		return true
 	}
@@ -140,22 +119,4 @@ func killer(ctx context.Context, k *Kill, c record.Timeline, w *wiring, killed [
 	case <-ctx.Done():
 	}
 	w.closePeer(k.Peer)
-}
-
-// Drain waits, polling, until caughtUp or grace has passed or ctx ends: receivers get what
-// is still in flight before the sockets close (mangos drops what is queued at Close).
-func Drain(ctx context.Context, grace time.Duration, caughtUp func() bool) {
-	deadline := time.NewTimer(grace)
-	defer deadline.Stop()
-	poll := time.NewTicker(time.Millisecond)
-	defer poll.Stop()
-	for !caughtUp() {
-		select {
-		case <-poll.C:
-		case <-deadline.C:
-			return
-		case <-ctx.Done():
-			return
-		}
-	}
 }

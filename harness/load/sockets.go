@@ -19,6 +19,7 @@ import (
 	"go.nanomsg.org/mangos/v3/protocol/sub"
 	"go.nanomsg.org/mangos/v3/protocol/surveyor"
 
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
 
@@ -29,16 +30,22 @@ type kind struct {
 	hubName, peerName string
 	// each: every peer is owed every message (fan-out); otherwise any one peer is.
 	each bool
+	// drive runs the pattern over the wiring: one file per driver.
+	drive driver
 }
 
+// driver runs one raw pattern over connected sockets.
+type driver func(ctx context.Context, spec Spec, k kind, w *wiring) (*engine.Outcome, error)
+
+// kinds are the patterns raw mode runs: their sockets and their driver.
 var kinds = map[scenario.Pattern]kind{
-	scenario.PatternPushPull: {hub: push.NewSocket, peer: pull.NewSocket, hubName: "push", peerName: "pull"},
-	scenario.PatternPair:     {hub: pair.NewSocket, peer: pair.NewSocket, hubName: "pair", peerName: "pair"},
-	scenario.PatternPubSub:   {hub: pub.NewSocket, peer: subscribeAll, each: true, hubName: "pub", peerName: "sub"},
-	scenario.PatternBus:      {hub: bus.NewSocket, peer: bus.NewSocket, each: true, hubName: "bus", peerName: "bus"},
-	scenario.PatternReqRep:   {hub: req.NewSocket, peer: rep.NewSocket, hubName: "req", peerName: "rep"},
+	scenario.PatternPushPull: {hub: push.NewSocket, peer: pull.NewSocket, hubName: "push", peerName: "pull", drive: runOneWay},
+	scenario.PatternPair:     {hub: pair.NewSocket, peer: pair.NewSocket, hubName: "pair", peerName: "pair", drive: runOneWay},
+	scenario.PatternPubSub:   {hub: pub.NewSocket, peer: subscribeAll, each: true, hubName: "pub", peerName: "sub", drive: runOneWay},
+	scenario.PatternBus:      {hub: bus.NewSocket, peer: bus.NewSocket, each: true, hubName: "bus", peerName: "bus", drive: runOneWay},
+	scenario.PatternReqRep:   {hub: req.NewSocket, peer: rep.NewSocket, hubName: "req", peerName: "rep", drive: runReqRep},
 	scenario.PatternSurvey: {hub: surveyor.NewSocket, peer: respondent.NewSocket, each: true,
-		hubName: "surveyor", peerName: "respondent"},
+		hubName: "surveyor", peerName: "respondent", drive: runSurvey},
 }
 
 // blocks says whether the hub's sends may block without a deadline: closed loop, one way.

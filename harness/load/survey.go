@@ -10,6 +10,7 @@ import (
 
 	"go.nanomsg.org/mangos/v3"
 
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/history"
 	"github.com/nngbench/nngbench/harness/record"
 )
@@ -21,7 +22,7 @@ const peerTagSize = 4
 // survey is one survey in flight: its stamp, and the replies that came before its deadline.
 // Written by the goroutine collecting it, read by its sender once that goroutine has ended.
 type survey struct {
-	st      Stamp
+	st      engine.Stamp
 	replies []surveyReply
 	bad     int // replies that were not an answer to this survey from a known peer
 }
@@ -38,7 +39,7 @@ type surveyReply struct {
 // stamp. Every peer is owed an answer to every survey, and one not in by the deadline is lost
 // for that peer. Open loop, surveys overlap (one context each); closed loop, each of the
 // Concurrency senders has one survey at a time.
-func runSurvey(ctx context.Context, spec Spec, w *wiring) (*Outcome, error) {
+func runSurvey(ctx context.Context, spec Spec, _ kind, w *wiring) (*engine.Outcome, error) {
 	respondents, err := serveContexts(w, spec.Concurrency, func(c mangos.Context, peer int) {
 		respond(c, peer, slices.Contains(spec.Silent, peer), spec.Observe)
 	})
@@ -47,7 +48,7 @@ func runSurvey(ctx context.Context, spec Spec, w *wiring) (*Outcome, error) {
 	}
 	c := record.NewTimeline(spec.Warmup, spec.Duration)
 	var l history.Ledger
-	runSenders(ctx, spec, c, &l, func(ctx context.Context, s *sender, src source) {
+	runSenders(ctx, spec, c, &l, func(ctx context.Context, s *sender, src engine.Source) {
 		conduct(ctx, s, src, w.hub, spec)
 	})
 	// Every survey has passed its deadline: nothing is in flight to drain.
@@ -61,13 +62,13 @@ func runSurvey(ctx context.Context, spec Spec, w *wiring) (*Outcome, error) {
 		}
 		errs = append(errs, err)
 	}
-	o := NewOutcome(spec, c, spec.workload(c, true, spec.Peers, nil), l.Tapes())
+	o := engine.NewOutcome(spec.Spec, c, spec.workload(c, true, spec.Peers, nil), l.Tapes())
 	return o, errors.Join(errs...)
 }
 
 // respond answers every survey on c with its payload and the peer's index, until the socket
 // closes; a silent respondent reads its surveys and never answers.
-func respond(c mangos.Context, peer int, silent bool, observe func(int, Stamp)) {
+func respond(c mangos.Context, peer int, silent bool, observe func(int, engine.Stamp)) {
 	defer c.Close()
 	for {
 		m, err := c.Recv()
@@ -78,7 +79,7 @@ func respond(c mangos.Context, peer int, silent bool, observe func(int, Stamp)) 
 			continue
 		}
 		if observe != nil {
-			if st, err := ParseStamp(m); err == nil {
+			if st, err := engine.ParseStamp(m); err == nil {
 				observe(peer, st)
 			}
 		}
@@ -95,11 +96,11 @@ func respond(c mangos.Context, peer int, silent bool, observe func(int, Stamp)) 
 // conduct sends a survey for each tick src hands out and collects its replies: in a goroutine
 // per survey open loop, in line closed loop. Once all are collected it notes them on s's tape,
 // in the order the surveys went out.
-func conduct(ctx context.Context, s *sender, src source, sock mangos.Socket, spec Spec) {
+func conduct(ctx context.Context, s *sender, src engine.Source, sock mangos.Socket, spec Spec) {
 	var out []*survey
 	var wg sync.WaitGroup
 	for {
-		t, ok := src.next(ctx)
+		t, ok := src.Next(ctx)
 		if !ok {
 			break
 		}
@@ -154,10 +155,10 @@ func (sv *survey) collect(c mangos.Context, peers int) {
 
 // answer says which peer m is from, and whether it answers this survey.
 func (sv *survey) answer(m []byte, peers int) (int, bool) {
-	if len(m) < StampSize+peerTagSize {
+	if len(m) < engine.StampSize+peerTagSize {
 		return 0, false
 	}
-	st, err := ParseStamp(m)
+	st, err := engine.ParseStamp(m)
 	if err != nil || st.Seq != sv.st.Seq || st.Sender != sv.st.Sender {
 		return 0, false
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/load"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
@@ -14,8 +15,7 @@ import (
 // reply has its latencies.
 func TestSurveyAllAnswer(t *testing.T) {
 	t.Parallel()
-	o := run(t, load.Spec{Pattern: scenario.PatternSurvey, Rate: 50, Duration: time.Second, Peers: 4,
-		Size: scenario.SizeRange{Min: 64, Max: 64}})
+	o := run(t, load.Spec{Spec: engine.Spec{Pattern: scenario.PatternSurvey, Rate: 50, Duration: time.Second, Size: scenario.SizeRange{Min: 64, Max: 64}}, Peers: 4})
 	send, recv := snapshots(o)
 	sv := o.Survey
 	if sv.Surveys == 0 || sv.Surveys != send.Sent {
@@ -40,8 +40,7 @@ func TestSurveyAllAnswer(t *testing.T) {
 func TestSurveySilentRespondent(t *testing.T) {
 	t.Parallel()
 	const silent = 2
-	o := run(t, load.Spec{Pattern: scenario.PatternSurvey, Rate: 50, Duration: time.Second, Peers: 4,
-		Size: scenario.SizeRange{Min: 64, Max: 64}, Timeout: 200 * time.Millisecond, Silent: []int{silent}})
+	o := run(t, load.Spec{Spec: engine.Spec{Pattern: scenario.PatternSurvey, Rate: 50, Duration: time.Second, Size: scenario.SizeRange{Min: 64, Max: 64}, Timeout: 200 * time.Millisecond}, Peers: 4, Silent: []int{silent}})
 	sv := o.Survey
 	if sv.Surveys == 0 || sv.Share != 0.75 || sv.Replies != 3*sv.Surveys {
 		t.Fatalf("survey count %+v, want share 0.75", sv)
@@ -67,8 +66,7 @@ func TestSurveySilentRespondent(t *testing.T) {
 // as soon as the last answer is in.
 func TestSurveyClosedLoop(t *testing.T) {
 	t.Parallel()
-	o := run(t, load.Spec{Pattern: scenario.PatternSurvey, Concurrency: 2, Duration: 300 * time.Millisecond,
-		Peers: 3, Size: scenario.SizeRange{Min: 64, Max: 64}})
+	o := run(t, load.Spec{Spec: engine.Spec{Pattern: scenario.PatternSurvey, Concurrency: 2, Duration: 300 * time.Millisecond, Size: scenario.SizeRange{Min: 64, Max: 64}}, Peers: 3})
 	if sv := o.Survey; sv.Surveys < 10 || sv.Share != 1.0 {
 		t.Fatalf("survey count %+v, want share 1 over more than 10 surveys", sv)
 	}
@@ -84,11 +82,11 @@ func TestSpecValidateSurvey(t *testing.T) {
 		spec load.Spec
 		ok   bool
 	}{
-		{"survey has a raw driver", load.Spec{Pattern: scenario.PatternSurvey, Duration: time.Second, Peers: 2}, true},
-		{"silent respondent", load.Spec{Pattern: scenario.PatternSurvey, Duration: time.Second, Peers: 2, Silent: []int{1}}, true},
-		{"silent peer that is not there", load.Spec{Pattern: scenario.PatternSurvey, Duration: time.Second, Peers: 2, Silent: []int{2}}, false},
-		{"silent replier", load.Spec{Pattern: scenario.PatternReqRep, Duration: time.Second, Peers: 2, Silent: []int{1}}, true},
-		{"silent outside survey", load.Spec{Pattern: scenario.PatternBus, Duration: time.Second, Silent: []int{0}}, false},
+		{"survey has a raw driver", load.Spec{Spec: engine.Spec{Pattern: scenario.PatternSurvey, Duration: time.Second}, Peers: 2}, true},
+		{"silent respondent", load.Spec{Spec: engine.Spec{Pattern: scenario.PatternSurvey, Duration: time.Second}, Peers: 2, Silent: []int{1}}, true},
+		{"silent peer that is not there", load.Spec{Spec: engine.Spec{Pattern: scenario.PatternSurvey, Duration: time.Second}, Peers: 2, Silent: []int{2}}, false},
+		{"silent replier", load.Spec{Spec: engine.Spec{Pattern: scenario.PatternReqRep, Duration: time.Second}, Peers: 2, Silent: []int{1}}, true},
+		{"silent outside survey", load.Spec{Spec: engine.Spec{Pattern: scenario.PatternBus, Duration: time.Second}, Silent: []int{0}}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -105,8 +103,7 @@ func TestSurveyCancel(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	began := time.Now()
-	_, err := load.Run(ctx, load.Spec{Pattern: scenario.PatternSurvey, Rate: 100, Duration: 10 * time.Second,
-		Peers: 2, Timeout: 10 * time.Second, Silent: []int{1}})
+	_, err := load.Run(ctx, load.Spec{Spec: engine.Spec{Pattern: scenario.PatternSurvey, Rate: 100, Duration: 10 * time.Second, Timeout: 10 * time.Second}, Peers: 2, Silent: []int{1}})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Run: %v, want the context's error", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/load"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
@@ -28,8 +29,7 @@ func TestTransports(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
-				spec := load.Spec{Pattern: pattern, Transport: tc.transport, Rate: 1000, Duration: 500 * time.Millisecond,
-					Warmup: 100 * time.Millisecond, Peers: 2, Concurrency: 2, Size: scenario.SizeRange{Min: 64, Max: 64}, Seed: 1}
+				spec := load.Spec{Spec: engine.Spec{Pattern: pattern, Rate: 1000, Duration: 500 * time.Millisecond, Warmup: 100 * time.Millisecond, Concurrency: 2, Size: scenario.SizeRange{Min: 64, Max: 64}, Seed: 1}, Transport: tc.transport, Peers: 2}
 				if tc.procs {
 					spec.Procs = procs(t)
 				}
@@ -47,8 +47,8 @@ func TestTransports(t *testing.T) {
 						t.Errorf("peer %d received nothing", p.Peer)
 					}
 				}
-				if o.Spec.Transport != tc.transport {
-					t.Errorf("outcome's spec says %q", o.Spec.Transport)
+				if o.Workload.Transport != string(tc.transport) {
+					t.Errorf("outcome's workload says %q", o.Workload.Transport)
 				}
 				t.Logf("%s: p50 %vµs, p99 %vµs", name, recv.Latency.P50, recv.Latency.P99)
 			})

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/record"
 )
 
@@ -14,7 +15,7 @@ import (
 func ExampleRecorder() {
 	start := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	at := func(d time.Duration) time.Time { return start.Add(d) }
-	plan := record.ConstantPacer{Freq: 1000, Duration: 10 * time.Second}
+	plan := engine.ConstantPacer{Freq: 1000, Duration: 10 * time.Second}
 	r := record.New(record.Options{Start: start, Planned: plan.Freq})
 	for k := range uint64(10_000) {
 		due := plan.Intended(start, k)
@@ -60,21 +61,4 @@ func ExampleRecorder_Merge() {
 	fmt.Printf("received %d, max %.0f µs, mean %.0f µs\n", s.Received, s.Latency.Max, s.Latency.Mean)
 	// Output:
 	// received 3, max 3001 µs, mean 2000 µs
-}
-
-func ExampleConstantPacer() {
-	p := record.ConstantPacer{Freq: 4, Duration: time.Second}
-	for _, c := range []struct {
-		elapsed time.Duration
-		hits    uint64
-	}{{0, 0}, {0, 1}, {100 * time.Millisecond, 1}, {600 * time.Millisecond, 2}, {800 * time.Millisecond, 4}} {
-		wait, stop := p.Pace(c.elapsed, c.hits)
-		fmt.Printf("at %v after %d sent: wait %v, stop %v\n", c.elapsed, c.hits, wait, stop)
-	}
-	// Output:
-	// at 0s after 0 sent: wait 0s, stop false
-	// at 0s after 1 sent: wait 250ms, stop false
-	// at 100ms after 1 sent: wait 150ms, stop false
-	// at 600ms after 2 sent: wait 0s, stop false
-	// at 800ms after 4 sent: wait 0s, stop true
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/record"
 	"github.com/nngbench/nngbench/harness/result"
 )
@@ -121,7 +122,7 @@ func TestIntervalSeriesGapsAndStragglers(t *testing.T) {
 // against a plan of 1000/s for 10 s: message i is due at i ms, goes at
 // i/rate s, and the generator stops when the 10 s are up.
 func sendBehind(r *record.Recorder, rate float64) {
-	plan := record.ConstantPacer{Freq: 1000, Duration: 10 * time.Second}
+	plan := engine.ConstantPacer{Freq: 1000, Duration: 10 * time.Second}
 	for i := uint64(0); ; i++ {
 		due := plan.Intended(t0, i)
 		sent := at(time.Duration(float64(i) / rate * float64(time.Second)))

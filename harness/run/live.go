@@ -8,7 +8,7 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
-	"github.com/nngbench/nngbench/harness/load"
+	"github.com/nngbench/nngbench/harness/engine"
 )
 
 // Phase is where a run is.
@@ -111,7 +111,7 @@ func newLive(name string, peers int) *live {
 }
 
 // observe is a load.Spec.Observe: the message arrived now.
-func (l *live) observe(peer int, s load.Stamp) { l.add(peer, time.Since(s.Intended)) }
+func (l *live) observe(peer int, s engine.Stamp) { l.add(peer, time.Since(s.Intended)) }
 
 // add counts a message that peer received lat after its intended send.
 func (l *live) add(peer int, lat time.Duration) {

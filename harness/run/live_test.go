@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nngbench/nngbench/harness/load"
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/internal/wait"
 )
 
@@ -57,7 +57,7 @@ func TestLiveObserve(t *testing.T) {
 	t.Parallel()
 	l := newLive("w", 1)
 	before := time.Now()
-	l.observe(0, load.Stamp{Intended: before.Add(-50 * time.Millisecond)})
+	l.observe(0, engine.Stamp{Intended: before.Add(-50 * time.Millisecond)})
 	took := time.Since(before)
 	if n, p99 := l.read(); n != 1 || p99 < 49*time.Millisecond || p99 > (50*time.Millisecond+took)*102/100 {
 		t.Errorf("%d messages, p99 %v; want 1 at 50ms (+%v)", n, p99, took)
@@ -72,7 +72,7 @@ func TestLiveRate(t *testing.T) {
 		t.Errorf("first status %+v, want nothing yet", s)
 	}
 	for range 500 {
-		l.observe(0, load.Stamp{Intended: time.Now()})
+		l.observe(0, engine.Stamp{Intended: time.Now()})
 	}
 	if s := l.status(t0.Add(250 * time.Millisecond)); s.Rate != 2000 || s.Received != 500 {
 		t.Errorf("status %+v, want 500 received at 2000/s", s)

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/nngbench/nngbench/harness/cluster"
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/fault"
 	"github.com/nngbench/nngbench/harness/implload"
-	"github.com/nngbench/nngbench/harness/load"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
 
@@ -33,7 +33,7 @@ var (
 
 // ImplDriver runs one impl-mode workload through a running cluster, in the
 // shape of implload.Run (the default). It must return once ctx ends.
-type ImplDriver func(ctx context.Context, spec implload.Spec, c *cluster.Cluster) (*load.Outcome, error)
+type ImplDriver func(ctx context.Context, spec implload.Spec, c *cluster.Cluster) (*engine.Outcome, error)
 
 // Options configure Run; zero fields take the defaults.
 type Options struct {

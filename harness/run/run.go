@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nngbench/nngbench/harness/cluster"
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/fault"
 	"github.com/nngbench/nngbench/harness/implload"
 	"github.com/nngbench/nngbench/harness/load"
@@ -90,7 +91,7 @@ type runner struct {
 
 // outcome is what one workload's driver returned.
 type outcome struct {
-	out *load.Outcome
+	out *engine.Outcome
 	err error
 }
 
@@ -259,20 +260,25 @@ func (r *runner) runWorkloads(ctx context.Context) []outcome {
 		wg.Go(func() {
 			if w.Mode == scenario.ModeImpl {
 				outs[i].out, outs[i].err = r.o.Impl(ctx, implload.Spec{Spec: spec, Endpoint: w.Endpoint, Task: w.Task}, r.cluster)
-			} else {
-				outs[i].out, outs[i].err = load.Run(ctx, spec)
+				return
 			}
+			raw := load.Spec{Spec: spec, Transport: r.s.Transport, Peers: r.s.Workers}
+			// inproc sockets meet in memory: its raw peers stay in this process, as its workers do.
+			if r.o.Peer != "" && r.s.Transport != scenario.TransportInproc {
+				raw.Procs = &load.Procs{Bin: r.o.Peer, Stderr: r.peerLog}
+			}
+			outs[i].out, outs[i].err = load.Run(ctx, raw)
 		})
 	}
 	wg.Wait()
 	return outs
 }
 
-// spec is workload i's load.Spec.
-func (r *runner) spec(i int, w scenario.Workload) load.Spec {
-	spec := load.Spec{
-		Pattern: w.Pattern, Transport: r.s.Transport, Rate: w.Rate.PerSecond, Concurrency: senders(w, r.s.Workers), Size: w.Size,
-		Duration: r.s.Duration, Warmup: r.s.Warmup, Peers: r.s.Workers,
+// spec is workload i's load, as every driver reads it.
+func (r *runner) spec(i int, w scenario.Workload) engine.Spec {
+	spec := engine.Spec{
+		Pattern: w.Pattern, Rate: w.Rate.PerSecond, Concurrency: senders(w, r.s.Workers), Size: w.Size,
+		Duration: r.s.Duration, Warmup: r.s.Warmup,
 		Seed: r.s.Seed + int64(i), // workloads alike in all but name still draw their own sizes
 	}
 	if r.lives != nil {
@@ -282,11 +288,7 @@ func (r *runner) spec(i int, w scenario.Workload) load.Spec {
 		// A task whose result a fault lost completes only once its lease
 		// has ended and it ran again: the drain waits for that (it ends as
 		// soon as every task is in) before counting one lost.
-		spec.Grace = 2*r.taskLease() + load.DefaultGrace
-	}
-	// inproc sockets meet in memory: its raw peers stay in this process, as its workers do.
-	if w.Mode == scenario.ModeRaw && r.o.Peer != "" && r.s.Transport != scenario.TransportInproc {
-		spec.Procs = &load.Procs{Bin: r.o.Peer, Stderr: r.peerLog}
+		spec.Grace = 2*r.taskLease() + engine.DefaultGrace
 	}
 	return spec
 }

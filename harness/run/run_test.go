@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nngbench/nngbench/harness/cluster"
+	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/implload"
 	"github.com/nngbench/nngbench/harness/load"
 	"github.com/nngbench/nngbench/harness/report"
@@ -120,7 +121,7 @@ type fakeImpl struct {
 	workers [][]string
 }
 
-func (f *fakeImpl) run(ctx context.Context, spec implload.Spec, c *cluster.Cluster) (*load.Outcome, error) {
+func (f *fakeImpl) run(ctx context.Context, spec implload.Spec, c *cluster.Cluster) (*engine.Outcome, error) {
 	f.mu.Lock()
 	f.specs = append(f.specs, spec)
 	f.workers = append(f.workers, c.Workers())
@@ -128,7 +129,7 @@ func (f *fakeImpl) run(ctx context.Context, spec implload.Spec, c *cluster.Clust
 	if spec.Pattern != scenario.PatternReqRep {
 		return nil, implload.ErrUnsupported
 	}
-	return load.Run(ctx, spec.Spec)
+	return load.Run(ctx, load.Spec{Spec: spec.Spec, Peers: len(c.Workers())})
 }
 
 // Impl workloads start a cluster, reach the injected driver with the
@@ -171,8 +172,8 @@ faults:
 		t.Fatalf("driver called %d times, want 2", len(fake.specs))
 	}
 	for i, sp := range fake.specs {
-		if sp.Peers != 2 || sp.Duration != 800*time.Millisecond || !slices.Equal(fake.workers[i], []string{"worker-1", "worker-2"}) {
-			t.Errorf("spec %d: peers %d, duration %v, cluster workers %v", i, sp.Peers, sp.Duration, fake.workers[i])
+		if sp.Duration != 800*time.Millisecond || !slices.Equal(fake.workers[i], []string{"worker-1", "worker-2"}) {
+			t.Errorf("spec %d: duration %v, cluster workers %v", i, sp.Duration, fake.workers[i])
 		}
 		if want := map[scenario.Pattern][2]string{scenario.PatternReqRep: {"/health", ""},
 			scenario.PatternPushPull: {"", "hash"}}[sp.Pattern]; [2]string{sp.Endpoint, sp.Task} != want {

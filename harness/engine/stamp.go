@@ -1,4 +1,4 @@
-package load
+package engine
 
 import (
 	"encoding/binary"
@@ -16,8 +16,8 @@ const stampMagic uint32 = 0x4e4e4201
 
 // Sentinels of ParseStamp, to test with errors.Is.
 var (
-	ErrShortPayload   = errors.New("load: payload shorter than a stamp")
-	ErrForeignPayload = errors.New("load: payload does not start with an nngbench stamp")
+	ErrShortPayload   = errors.New("engine: payload shorter than a stamp")
+	ErrForeignPayload = errors.New("engine: payload does not start with an nngbench stamp")
 )
 
 // Stamp is what a message says about itself: who sent it, its place in the sender's schedule, and

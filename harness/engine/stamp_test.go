@@ -1,22 +1,22 @@
-package load_test
+package engine_test
 
 import (
 	"errors"
 	"testing"
 	"time"
 
-	"github.com/nngbench/nngbench/harness/load"
+	"github.com/nngbench/nngbench/harness/engine"
 )
 
 func TestStampRoundTrip(t *testing.T) {
 	t.Parallel()
-	want := load.Stamp{Sender: 7, Seq: 1<<40 + 3,
+	want := engine.Stamp{Sender: 7, Seq: 1<<40 + 3,
 		Intended: time.Unix(0, 1_700_000_000_123_456_789), Actual: time.Unix(0, 1_700_000_000_123_999_000)}
 	buf := make([]byte, 64)
 	if err := want.Put(buf); err != nil {
 		t.Fatal(err)
 	}
-	got, err := load.ParseStamp(buf)
+	got, err := engine.ParseStamp(buf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,26 +27,26 @@ func TestStampRoundTrip(t *testing.T) {
 
 func TestStampErrors(t *testing.T) {
 	t.Parallel()
-	foreign := make([]byte, load.StampSize)
+	foreign := make([]byte, engine.StampSize)
 	copy(foreign, "GET / HTTP/1.1\r\n")
 	for _, tc := range []struct {
 		name    string
 		payload []byte
 		want    error
 	}{
-		{"empty", nil, load.ErrShortPayload},
-		{"one byte short", make([]byte, load.StampSize-1), load.ErrShortPayload},
-		{"foreign", foreign, load.ErrForeignPayload},
-		{"zeros", make([]byte, load.StampSize), load.ErrForeignPayload},
+		{"empty", nil, engine.ErrShortPayload},
+		{"one byte short", make([]byte, engine.StampSize-1), engine.ErrShortPayload},
+		{"foreign", foreign, engine.ErrForeignPayload},
+		{"zeros", make([]byte, engine.StampSize), engine.ErrForeignPayload},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if _, err := load.ParseStamp(tc.payload); !errors.Is(err, tc.want) {
+			if _, err := engine.ParseStamp(tc.payload); !errors.Is(err, tc.want) {
 				t.Fatalf("ParseStamp: %v, want %v", err, tc.want)
 			}
 		})
 	}
-	if err := (load.Stamp{}).Put(make([]byte, 8)); !errors.Is(err, load.ErrShortPayload) {
+	if err := (engine.Stamp{}).Put(make([]byte, 8)); !errors.Is(err, engine.ErrShortPayload) {
 		t.Fatalf("Put into 8 bytes: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package record
+package engine
 
 import (
 	"math"
@@ -7,9 +7,11 @@ import (
 
 // Pacer schedules an open-loop generator, as vegeta's does: given the time
 // since the start and the number of messages sent so far, it says how long
-// to wait before the next one, or to stop.
+// to wait before the next one, or to stop; and when message number hit is
+// due, the time its latency is measured from.
 type Pacer interface {
 	Pace(elapsed time.Duration, hits uint64) (wait time.Duration, stop bool)
+	Intended(start time.Time, hit uint64) time.Time
 }
 
 var _ Pacer = ConstantPacer{}
@@ -57,17 +59,17 @@ func (p ConstantPacer) offset(hit uint64) time.Duration {
 	return time.Duration(d)
 }
 
-// Schedule walks a ConstantPacer's messages from a start time, waiting for
-// each to be due; one goroutine's, not safe for concurrent use.
+// Schedule walks a Pacer's messages from a start time, waiting for each to
+// be due; one goroutine's, not safe for concurrent use.
 type Schedule struct {
-	p     ConstantPacer
+	p     Pacer
 	start time.Time
 	hits  uint64
 	timer *time.Timer
 }
 
-// Schedule starts walking p's messages from start. Stop it when done.
-func (p ConstantPacer) Schedule(start time.Time) *Schedule {
+// NewSchedule starts walking p's messages from start. Stop it when done.
+func NewSchedule(p Pacer, start time.Time) *Schedule {
 	t := time.NewTimer(time.Hour)
 	t.Stop()
 	return &Schedule{p: p, start: start, timer: t}

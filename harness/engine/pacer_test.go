@@ -1,4 +1,4 @@
-package record_test
+package engine_test
 
 import (
 	"context"
@@ -6,15 +6,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nngbench/nngbench/harness/record"
+	"github.com/nngbench/nngbench/harness/engine"
 )
 
 func TestConstantPacerPace(t *testing.T) {
 	t.Parallel()
-	perMs := record.ConstantPacer{Freq: 1000, Duration: 10 * time.Second}
+	perMs := engine.ConstantPacer{Freq: 1000, Duration: 10 * time.Second}
 	tests := []struct {
 		name     string
-		p        record.ConstantPacer
+		p        engine.ConstantPacer
 		elapsed  time.Duration
 		hits     uint64
 		wantWait time.Duration
@@ -26,19 +26,19 @@ func TestConstantPacerPace(t *testing.T) {
 		{"waits only the rest of the period", perMs, 300 * time.Microsecond, 1, 700 * time.Microsecond, false},
 		{"far ahead waits for its slot", perMs, time.Second, 2500, 1500 * time.Millisecond, false},
 		{"last message of the run", perMs, 9*time.Second + 998*time.Millisecond, 9999, time.Millisecond, false},
-		{"no end", record.ConstantPacer{Freq: 1000}, time.Hour, 3_600_001, time.Millisecond, false},
-		{"a third of a second, rounded to the ns", record.ConstantPacer{Freq: 3}, 0, 1, 333_333_333 * time.Nanosecond, false},
-		{"two thirds rounded up", record.ConstantPacer{Freq: 3}, 0, 2, 666_666_667 * time.Nanosecond, false},
+		{"no end", engine.ConstantPacer{Freq: 1000}, time.Hour, 3_600_001, time.Millisecond, false},
+		{"a third of a second, rounded to the ns", engine.ConstantPacer{Freq: 3}, 0, 1, 333_333_333 * time.Nanosecond, false},
+		{"two thirds rounded up", engine.ConstantPacer{Freq: 3}, 0, 2, 666_666_667 * time.Nanosecond, false},
 		// Late: send at once, never skip.
 		{"late sends at once", perMs, 5 * time.Millisecond, 2, 0, false},
 		{"far behind still sends", perMs, 9 * time.Second, 10, 0, false},
 		// Stop.
 		{"schedule done", perMs, 9*time.Second + 999*time.Millisecond, 10000, 0, true},
 		{"time up with messages unsent", perMs, 10 * time.Second, 9800, 0, true},
-		{"zero rate", record.ConstantPacer{Duration: time.Second}, 0, 0, 0, true},
-		{"negative rate", record.ConstantPacer{Freq: -1}, 0, 0, 0, true},
-		{"NaN rate", record.ConstantPacer{Freq: math.NaN()}, 0, 0, 0, true},
-		{"infinite rate", record.ConstantPacer{Freq: math.Inf(1)}, 0, 0, 0, true},
+		{"zero rate", engine.ConstantPacer{Duration: time.Second}, 0, 0, 0, true},
+		{"negative rate", engine.ConstantPacer{Freq: -1}, 0, 0, 0, true},
+		{"NaN rate", engine.ConstantPacer{Freq: math.NaN()}, 0, 0, 0, true},
+		{"infinite rate", engine.ConstantPacer{Freq: math.Inf(1)}, 0, 0, 0, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,7 +69,7 @@ func TestConstantPacerIntended(t *testing.T) {
 		{1e-9, math.MaxUint64, math.MaxInt64}, // beyond a Duration: stuck at the end
 	}
 	for _, tt := range tests {
-		if got := (record.ConstantPacer{Freq: tt.freq}).Intended(start, tt.hit).Sub(start); got != tt.want {
+		if got := (engine.ConstantPacer{Freq: tt.freq}).Intended(start, tt.hit).Sub(start); got != tt.want {
 			t.Errorf("Freq %g: Intended(hit %d) = start+%v, want start+%v", tt.freq, tt.hit, got, tt.want)
 		}
 	}
@@ -80,7 +80,7 @@ func TestConstantPacerIntended(t *testing.T) {
 // caller is late, and nothing after the end or once ctx is done.
 func TestSchedule(t *testing.T) {
 	start := time.Now()
-	sch := record.ConstantPacer{Freq: 1000, Duration: 20 * time.Millisecond}.Schedule(start)
+	sch := engine.NewSchedule(engine.ConstantPacer{Freq: 1000, Duration: 20 * time.Millisecond}, start)
 	defer sch.Stop()
 	ctx := context.Background()
 	for want := range uint64(20) {
@@ -97,7 +97,7 @@ func TestSchedule(t *testing.T) {
 	}
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
-	far := record.ConstantPacer{Freq: 1}.Schedule(time.Now().Add(time.Hour))
+	far := engine.NewSchedule(engine.ConstantPacer{Freq: 1}, time.Now().Add(time.Hour))
 	defer far.Stop()
 	if _, _, ok := far.Next(cancelled); ok {
 		t.Fatal("a message once ctx was done")

@@ -1,0 +1,92 @@
+package engine_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nngbench/nngbench/harness/engine"
+	"github.com/nngbench/nngbench/harness/record"
+)
+
+// The one loop hands every message out once, in order: open loop on the
+// pacer's schedule to at most Concurrency busy workers, closed loop until
+// the end.
+func TestRun(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		spec engine.Spec
+	}{
+		{"open loop", engine.Spec{Rate: 2000, Duration: 100 * time.Millisecond, Concurrency: 3}},
+		{"closed loop", engine.Spec{Duration: 50 * time.Millisecond, Concurrency: 3}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tl := record.NewTimeline(tc.spec.Warmup, tc.spec.Duration)
+			var mu sync.Mutex
+			var seqs []uint64
+			var busy, most atomic.Int64
+			workers := map[int]bool{}
+			engine.Run(t.Context(), tc.spec, tl, func(ctx context.Context, w int, src engine.Source) {
+				for {
+					tk, ok := src.Next(ctx)
+					if !ok {
+						return
+					}
+					n := busy.Add(1)
+					for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+					}
+					mu.Lock()
+					seqs = append(seqs, tk.Seq)
+					workers[w] = true
+					mu.Unlock()
+					if tc.spec.Rate > 0 && tk.Intended.Before(tl.Start) {
+						t.Errorf("message %d due %v, before the start", tk.Seq, tk.Intended)
+					}
+					if tc.spec.Rate == 0 && (!tk.Intended.IsZero() || tk.Now.IsZero() || !tk.Now.Before(tl.End)) {
+						t.Errorf("closed loop tick %+v: want no intended time, a Now before the end", tk)
+					}
+					time.Sleep(time.Millisecond) // work: the others take the next ones meanwhile
+					busy.Add(-1)
+				}
+			})
+			if want := int(tc.spec.Rate * tc.spec.Duration.Seconds()); tc.spec.Rate > 0 && len(seqs) != want {
+				t.Errorf("%d messages, want %d", len(seqs), want)
+			}
+			seen := map[uint64]bool{}
+			for _, s := range seqs {
+				if seen[s] || s >= uint64(len(seqs)) {
+					t.Fatalf("sequence %d twice or out of 0..%d", s, len(seqs)-1)
+				}
+				seen[s] = true
+			}
+			if most.Load() > int64(tc.spec.Concurrency) || len(workers) != tc.spec.Concurrency {
+				t.Errorf("%d busy at most, %d workers used; want at most and exactly %d", most.Load(), len(workers), tc.spec.Concurrency)
+			}
+		})
+	}
+}
+
+// Cancelling ends the loop at once, open loop too.
+func TestRunCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	spec := engine.Spec{Rate: 10, Duration: time.Hour, Concurrency: 2}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		engine.Run(ctx, spec, record.NewTimeline(0, spec.Duration), func(ctx context.Context, _ int, src engine.Source) {
+			for {
+				if _, ok := src.Next(ctx); !ok {
+					return
+				}
+			}
+		})
+	}()
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after its context ended")
+	}
+}
