@@ -224,7 +224,9 @@ func (f *figures) receipt(d *deliveries, top []map[uint32]uint64, op history.Op)
 	p := int(op.Peer)
 	switch {
 	case op.Flags&history.FlagForeign != 0:
-		if (sent && f.inWindow(i)) || (!sent && op.T1 >= f.window) {
+		// Not a message of the run: its sender and sequence may be anyone's
+		// (an unstamped payload is 0, 0), so its own time places it.
+		if op.T1 >= f.window {
 			f.count(op.Peer, (*record.Recorder).Error)
 		}
 		return
@@ -318,7 +320,7 @@ func (f *figures) loss(d *deliveries) {
 	var windowLost int64
 	missed := func(i, p int) {
 		total.Missing = append(total.Missing, f.sends[i].Seq)
-		if p >= 0 {
+		if p >= 0 && p < len(peers) {
 			peers[p].Missing = append(peers[p].Missing, f.sends[i].Seq)
 		}
 		if f.inWindow(i) {
@@ -349,7 +351,7 @@ func (f *figures) loss(d *deliveries) {
 			if _, ok := d.has(p, i); ok && p >= 0 && p < d.peers {
 				total.Received++
 			} else {
-				missed(i, min(max(p, -1), d.peers-1))
+				missed(i, p) // a peer out of range: in the total only
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package check
 
 import (
 	"cmp"
+	"math"
 	"math/bits"
 	"slices"
 	"strings"
@@ -78,7 +79,7 @@ func RecoveryOf(h *history.History) []result.Recovery {
 					}
 				}
 			}
-			rec.PerformanceS = histPerformance(h.Meta.Workloads, receipts, f, targets)
+			rec.PerformanceS = histPerformance(h.Meta.Workloads, receipts, f, h.Meta.Result.Faults, targets)
 		}
 		out = append(out, rec)
 	}
@@ -261,9 +262,9 @@ func recReceipts(tapes [][]history.Op) []recReceipt {
 
 // histPerformance is how long after f's heal the slowest workload to
 // recover took; nil if one never did or none counted.
-func histPerformance(ws []history.Workload, receipts [][]recReceipt, f result.Fault, targets []string) *float64 {
+func histPerformance(ws []history.Workload, receipts [][]recReceipt, f result.Fault, faults []result.Fault, targets []string) *float64 {
 	return slowest(len(ws), func(i int) (time.Duration, bool, bool) {
-		return recBack(ws[i], recInvolved(ws[i], receipts[i], targets), f)
+		return recBack(ws[i], recInvolved(ws[i], receipts[i], targets), f, faults)
 	})
 }
 
@@ -289,18 +290,33 @@ func recInvolved(w history.Workload, rs []recReceipt, targets []string) []recRec
 }
 
 // recBack is how long after f's heal the receipts rs (by intended send) of
-// w were back within Within of their baseline, the messages sent from
-// w.Window to f's start: in throughput and p99 of the messages sent in a
-// RecoveryWindow starting heal+k·RecoveryStep and ending by w.End. counts is false when the workload has nothing to
-// say: no baseline, or no whole window between the heal and its end.
-func recBack(w history.Workload, rs []recReceipt, f result.Fault) (d time.Duration, counts, ok bool) {
+// w were back within Within of their baseline: in throughput and p99 of
+// the messages sent in a window of at least RecoveryWindow starting
+// heal+k·RecoveryStep and ending by w.End. The baseline is the messages
+// sent from w.Window to f's start while no fault was in force (faults are
+// all the run's), so that an earlier fault's effects are not what f's
+// recovery must come back to; with no such quiet time, all of them. counts
+// is false when the workload has nothing to say: no baseline, or no whole
+// window between the heal and its end.
+func recBack(w history.Workload, rs []recReceipt, f result.Fault, faults []result.Fault) (d time.Duration, counts, ok bool) {
 	if w.Window.IsZero() || w.End.IsZero() {
 		return 0, false, false
 	}
 	window, end := w.Window.UnixNano(), w.End.UnixNano()
 	start, heal := min(f.StartedAt.UnixNano(), end), f.EndedAt.UnixNano()
-	base := recBetween(rs, window, start)
-	if len(base) == 0 || start <= window || heal+int64(RecoveryWindow) > end {
+	if start <= window || heal+int64(RecoveryWindow) > end {
+		return 0, false, false
+	}
+	var base []recReceipt
+	var span int64
+	for _, q := range recQuiet(window, start, faults) {
+		base = append(base, recBetween(rs, q[0], q[1])...)
+		span += q[1] - q[0]
+	}
+	if len(base) == 0 {
+		base, span = recBetween(rs, window, start), start-window
+	}
+	if len(base) == 0 {
 		return 0, false, false
 	}
 	lats := make([]int64, len(base))
@@ -308,7 +324,7 @@ func recBack(w history.Workload, rs []recReceipt, f result.Fault) (d time.Durati
 		lats[i] = r.lat
 	}
 	slices.Sort(lats)
-	rate := float64(len(base)) / time.Duration(start-window).Seconds()
+	rate := float64(len(base)) / time.Duration(span).Seconds()
 	// A p99 of fewer than recSamples messages is their maximum, which one
 	// outlier sets: a slow workload's window is as long as it takes to
 	// hold recSamples at its baseline rate.
@@ -334,6 +350,32 @@ func recBack(w history.Workload, rs []recReceipt, f result.Fault) (d time.Durati
 		}
 	}
 	return 0, true, false
+}
+
+// recQuiet is the spans of [from, to) in which none of faults was in force
+// (a fault that took effect, from its start to its heal or for good).
+func recQuiet(from, to int64, faults []result.Fault) [][2]int64 {
+	spans := [][2]int64{{from, to}}
+	for _, f := range faults {
+		if f.StartedAt.IsZero() {
+			continue
+		}
+		on, off := f.StartedAt.UnixNano(), int64(math.MaxInt64)
+		if !f.EndedAt.IsZero() {
+			off = f.EndedAt.UnixNano()
+		}
+		var next [][2]int64
+		for _, q := range spans {
+			if q[0] < min(on, q[1]) {
+				next = append(next, [2]int64{q[0], min(on, q[1])})
+			}
+			if max(off, q[0]) < q[1] {
+				next = append(next, [2]int64{max(off, q[0]), q[1]})
+			}
+		}
+		spans = next
+	}
+	return spans
 }
 
 // recBetween is the receipts of rs (by intended send) of messages due in [from, to).

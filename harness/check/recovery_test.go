@@ -216,6 +216,18 @@ func TestRecoveryOf(t *testing.T) {
 			want: []rhWant{{fault: "partition-1", perf: rhS(0)}, {fault: "latency-1", perf: rhS(0)}},
 		},
 		{
+			name: "performance: the baseline leaves out another fault's time",
+			// worker-1 is at 5 ms while an earlier fault (on worker-2, 1 s to
+			// 6 s) has shifted load onto it, 1 ms before and after. The
+			// later fault on worker-1 (3 s to 4 s) must come back to the
+			// quiet 1 ms, at 6 s, not to the 5 ms of the shifted load.
+			h: rhHistory([]result.Fault{
+				{Name: "latency-1", Kind: "latency", Target: "worker-2", StartedAt: rhAt(1), EndedAt: rhAt(6)},
+				{Name: "latency-2", Kind: "latency", Target: "worker-1", StartedAt: rhAt(3), EndedAt: rhAt(4)},
+			}, nil, rhFlow{peers: []string{"worker-1"}, window: 0.5, end: 9, lat: rhSlow(1, 6, ms, 5*ms)}),
+			want: []rhWant{{fault: "latency-1", perf: rhS(0)}, {fault: "latency-2", perf: rhS(2)}},
+		},
+		{
 			name: "performance: never recovered",
 			h: rhHistory([]result.Fault{{Name: "latency-1", Kind: "latency", Target: "worker-1", StartedAt: rhAt(2), EndedAt: rhAt(4)}}, nil,
 				rhFlow{peers: []string{"worker-1"}, window: 0.5, end: 8, lat: rhSlow(2, 100, ms, 50*ms)}),
