@@ -8,14 +8,14 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/nngbench/nngbench/harness/load"
+	"github.com/nngbench/nngbench/harness/peer"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
 
-// peerCmd runs one raw-mode peer as a process of its own: the harness starts it (load.Procs)
+// peerCmd runs one raw-mode peer as a process of its own: the harness starts it (peer.Procs)
 // and speaks to it on stdin and stdout. SIGINT and SIGTERM end it as "stop" does, with its report.
 func peerCmd() *cobra.Command {
-	var o load.PeerOptions
+	var o peer.Options
 	var pattern string
 	c := &cobra.Command{
 		Use:    "peer --pattern P --role R --addr tcp://127.0.0.1:PORT",
@@ -30,8 +30,8 @@ func peerCmd() *cobra.Command {
 			o.Pattern = p
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			err = load.ServePeer(ctx, o, cmd.InOrStdin(), cmd.OutOrStdout())
-			if errors.Is(err, load.ErrPeer) {
+			err = peer.Serve(ctx, o, cmd.InOrStdin(), cmd.OutOrStdout())
+			if errors.Is(err, peer.ErrOptions) {
 				return usageError{err}
 			}
 			return err
@@ -44,7 +44,7 @@ func peerCmd() *cobra.Command {
 	f.IntVar(&o.Index, "index", 0, "this peer's index among the run's peers")
 	f.IntVar(&o.Concurrency, "concurrency", 1, "requests or surveys answered at once")
 	f.BoolVar(&o.Silent, "silent", false, "reqrep, survey: read every request, answer none")
-	f.DurationVar(&o.Max, "max", load.DefaultPeerMax, "stop and report after this long even if never told")
-	f.DurationVar(&o.Connect, "connect", load.DefaultConnect, "how long to wait for the connection")
+	f.DurationVar(&o.Max, "max", peer.DefaultMax, "stop and report after this long even if never told")
+	f.DurationVar(&o.Connect, "connect", peer.DefaultConnect, "how long to wait for the connection")
 	return c
 }

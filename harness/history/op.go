@@ -85,6 +85,12 @@ func FailOp(sender uint32, seq uint64, peer int32, intended, at int64, o Outcome
 	return Op{Kind: Fail, Outcome: o, Peer: peer, Sender: sender, Seq: seq, T1: at, T2: intended}
 }
 
+// ForeignOp is the receipt at peer, at at, of a payload that was no
+// message of the run (no stamp): an error.
+func ForeignOp(peer int32, at int64) Op {
+	return Op{Kind: Receipt, Outcome: Error, Flags: FlagForeign, Peer: peer, T1: at}
+}
+
 func clampBytes(n int) uint32 {
 	switch {
 	case n < 0:

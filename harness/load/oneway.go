@@ -44,7 +44,7 @@ func (r *receiver) run() {
 		st, err := engine.ParseStamp(m)
 		if err != nil {
 			if r.tape != nil {
-				r.tape.Add(foreign(int32(r.id), at.UnixNano())) //nolint:gosec // id < Spec.Peers
+				r.tape.Add(history.ForeignOp(int32(r.id), at.UnixNano())) //nolint:gosec // id < Spec.Peers
 			}
 			continue
 		}
@@ -56,11 +56,6 @@ func (r *receiver) run() {
 			r.tape.Add(history.ReceiptOp(st.Sender, st.Seq, int32(r.id), at.UnixNano(), len(m))) //nolint:gosec // id < Spec.Peers
 		}
 	}
-}
-
-// foreign is the receipt at peer, at at, of a payload the run did not send: an error.
-func foreign(peer int32, at int64) history.Op {
-	return history.Op{Kind: history.Receipt, Outcome: history.Error, Flags: history.FlagForeign, Peer: peer, T1: at}
 }
 
 // sendOneWay sends what src hands out until it stops or the socket closes.
@@ -122,7 +117,7 @@ func runOneWay(ctx context.Context, spec Spec, k kind, w *wiring) (*engine.Outco
 	var errs []error
 	if w.procs != nil {
 		for _, r := range w.reports() {
-			tape, err := r.replay(c.End, spec.Observe)
+			tape, err := r.Replay(c.End, spec.Observe)
 			errs = append(errs, err)
 			tapes = append(tapes, tape)
 		}

@@ -17,14 +17,15 @@ import (
 
 	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/load"
+	"github.com/nngbench/nngbench/harness/peer"
 	"github.com/nngbench/nngbench/harness/scenario"
 	"github.com/nngbench/nngbench/internal/wait"
 )
 
 // procs runs the peers as nngbench processes, their stderr in the test log.
-func procs(t *testing.T) *load.Procs {
+func procs(t *testing.T) *peer.Procs {
 	t.Helper()
-	return &load.Procs{Bin: nngbench, Stderr: testWriter{t}}
+	return &peer.Procs{Bin: nngbench, Stderr: testWriter{t}}
 }
 
 type testWriter struct{ t *testing.T }
@@ -151,11 +152,11 @@ func TestProcsKilledPullerShowsLoss(t *testing.T) {
 // A peer program that is not there fails the run before anything is sent.
 func TestProcsBadProgram(t *testing.T) {
 	t.Parallel()
-	_, err := load.Run(t.Context(), load.Spec{Spec: engine.Spec{Pattern: scenario.PatternPushPull, Rate: 100, Duration: time.Second}, Procs: &load.Procs{Bin: t.TempDir() + "/missing"}})
+	_, err := load.Run(t.Context(), load.Spec{Spec: engine.Spec{Pattern: scenario.PatternPushPull, Rate: 100, Duration: time.Second}, Procs: &peer.Procs{Bin: t.TempDir() + "/missing"}})
 	if err == nil {
 		t.Fatal("Run with a missing peer program: no error")
 	}
-	_, err = load.Run(t.Context(), load.Spec{Spec: engine.Spec{Pattern: scenario.PatternPushPull, Rate: 100, Duration: time.Second}, Procs: &load.Procs{}})
+	_, err = load.Run(t.Context(), load.Spec{Spec: engine.Spec{Pattern: scenario.PatternPushPull, Rate: 100, Duration: time.Second}, Procs: &peer.Procs{}})
 	if !errors.Is(err, load.ErrSpec) {
 		t.Fatalf("Run without a peer program: %v, want ErrSpec", err)
 	}
@@ -168,7 +169,7 @@ const harnessEnv = "NNGBENCH_LOAD_TEST_HARNESS"
 func harnessMain() int {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	_, err := load.Run(ctx, load.Spec{Spec: engine.Spec{Pattern: scenario.PatternPushPull, Rate: 100, Duration: time.Minute}, Peers: 2, Procs: &load.Procs{Bin: os.Getenv(harnessEnv), Stderr: os.Stderr, Started: func(_, pid int) {
+	_, err := load.Run(ctx, load.Spec{Spec: engine.Spec{Pattern: scenario.PatternPushPull, Rate: 100, Duration: time.Minute}, Peers: 2, Procs: &peer.Procs{Bin: os.Getenv(harnessEnv), Stderr: os.Stderr, Started: func(_, pid int) {
 		fmt.Printf("pid %d\n", pid)
 	}}})
 	fmt.Fprintln(os.Stderr, "harness:", err)

@@ -45,7 +45,7 @@ func runReqRep(ctx context.Context, spec Spec, _ kind, w *wiring) (*engine.Outco
 	echoes()
 	var errs []error
 	for _, r := range w.reports() { // the repliers' own logs add nothing: replies are timed here
-		errs = append(errs, r.err)
+		errs = append(errs, r.Err())
 	}
 	return engine.NewOutcome(spec.Spec, c, spec.workload(c, false, len(senders), nil), l.Tapes()), errors.Join(errs...)
 }

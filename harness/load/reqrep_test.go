@@ -6,6 +6,7 @@ import (
 
 	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/load"
+	"github.com/nngbench/nngbench/harness/peer"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
 
@@ -88,7 +89,7 @@ func TestSpecValidate(t *testing.T) {
 		{"no raw driver", load.Spec{Spec: engine.Spec{Pattern: scenario.PatternHeartbeat, Duration: time.Second}}},
 		{"negative rate", load.Spec{Spec: engine.Spec{Pattern: scenario.PatternPair, Rate: -1, Duration: time.Second}}},
 		{"kill a peer that is not there", load.Spec{Spec: engine.Spec{Pattern: scenario.PatternPushPull, Duration: time.Second}, Peers: 2, Kill: &load.Kill{Peer: 2}}},
-		{"inproc peers in processes", load.Spec{Spec: engine.Spec{Pattern: scenario.PatternPushPull, Duration: time.Second}, Transport: scenario.TransportInproc, Procs: &load.Procs{Bin: "nngbench"}}},
+		{"inproc peers in processes", load.Spec{Spec: engine.Spec{Pattern: scenario.PatternPushPull, Duration: time.Second}, Transport: scenario.TransportInproc, Procs: &peer.Procs{Bin: "nngbench"}}},
 		{"unknown transport", load.Spec{Spec: engine.Spec{Pattern: scenario.PatternPushPull, Duration: time.Second}, Transport: "udp"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

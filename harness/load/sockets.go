@@ -11,23 +11,18 @@ import (
 	"go.nanomsg.org/mangos/v3/protocol/bus"
 	"go.nanomsg.org/mangos/v3/protocol/pair"
 	"go.nanomsg.org/mangos/v3/protocol/pub"
-	"go.nanomsg.org/mangos/v3/protocol/pull"
 	"go.nanomsg.org/mangos/v3/protocol/push"
-	"go.nanomsg.org/mangos/v3/protocol/rep"
 	"go.nanomsg.org/mangos/v3/protocol/req"
-	"go.nanomsg.org/mangos/v3/protocol/respondent"
-	"go.nanomsg.org/mangos/v3/protocol/sub"
 	"go.nanomsg.org/mangos/v3/protocol/surveyor"
 
 	"github.com/nngbench/nngbench/harness/engine"
+	"github.com/nngbench/nngbench/harness/peer"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
 
 // kind is how a raw pattern is wired: the hub (sender) listens, the peers dial it.
 type kind struct {
-	hub, peer func() (mangos.Socket, error)
-	// hubName and peerName name the two sockets, as mangos does.
-	hubName, peerName string
+	hub func() (mangos.Socket, error) // the peers' side is package peer's
 	// each: every peer is owed every message (fan-out); otherwise any one peer is.
 	each bool
 	// drive runs the pattern over the wiring: one file per driver.
@@ -39,31 +34,17 @@ type driver func(ctx context.Context, spec Spec, k kind, w *wiring) (*engine.Out
 
 // kinds are the patterns raw mode runs: their sockets and their driver.
 var kinds = map[scenario.Pattern]kind{
-	scenario.PatternPushPull: {hub: push.NewSocket, peer: pull.NewSocket, hubName: "push", peerName: "pull", drive: runOneWay},
-	scenario.PatternPair:     {hub: pair.NewSocket, peer: pair.NewSocket, hubName: "pair", peerName: "pair", drive: runOneWay},
-	scenario.PatternPubSub:   {hub: pub.NewSocket, peer: subscribeAll, each: true, hubName: "pub", peerName: "sub", drive: runOneWay},
-	scenario.PatternBus:      {hub: bus.NewSocket, peer: bus.NewSocket, each: true, hubName: "bus", peerName: "bus", drive: runOneWay},
-	scenario.PatternReqRep:   {hub: req.NewSocket, peer: rep.NewSocket, hubName: "req", peerName: "rep", drive: runReqRep},
-	scenario.PatternSurvey: {hub: surveyor.NewSocket, peer: respondent.NewSocket, each: true,
-		hubName: "surveyor", peerName: "respondent", drive: runSurvey},
+	scenario.PatternPushPull: {hub: push.NewSocket, drive: runOneWay},
+	scenario.PatternPair:     {hub: pair.NewSocket, drive: runOneWay},
+	scenario.PatternPubSub:   {hub: pub.NewSocket, each: true, drive: runOneWay},
+	scenario.PatternBus:      {hub: bus.NewSocket, each: true, drive: runOneWay},
+	scenario.PatternReqRep:   {hub: req.NewSocket, drive: runReqRep},
+	scenario.PatternSurvey:   {hub: surveyor.NewSocket, each: true, drive: runSurvey},
 }
 
 // blocks says whether the hub's sends may block without a deadline: closed loop, one way.
 func (k kind) blocks(spec Spec) bool {
 	return spec.Rate == 0 && spec.Pattern != scenario.PatternReqRep && spec.Pattern != scenario.PatternSurvey
-}
-
-// subscribeAll is a SUB socket that takes every topic: raw payloads have no topic prefix.
-func subscribeAll() (mangos.Socket, error) {
-	s, err := sub.NewSocket()
-	if err != nil {
-		return nil, err
-	}
-	if err := s.SetOption(mangos.OptionSubscribe, []byte{}); err != nil {
-		_ = s.Close()
-		return nil, err
-	}
-	return s, nil
 }
 
 // wiring is a hub and its peers, connected: sockets of this process, or peer processes. Its
@@ -72,7 +53,7 @@ func subscribeAll() (mangos.Socket, error) {
 type wiring struct {
 	hub      mangos.Socket
 	peers    []mangos.Socket // in-process peers, or
-	procs    []*peerProc     // peer processes (Spec.Procs)
+	procs    []*peer.Proc    // peer processes (Spec.Procs)
 	hangs    []chan struct{} // closed to make in-process peer i stop reading
 	once     []sync.Once     // one per peer
 	hangOnce []sync.Once
@@ -94,7 +75,7 @@ func (w *wiring) closePeer(i int) {
 	w.once[i].Do(func() {
 		switch {
 		case w.procs != nil:
-			_ = w.procs[i].send(cmdClose) // a peer that has gone is closed already
+			_ = w.procs[i].Close() // a peer that has gone is closed already
 		case i < len(w.peers):
 			_ = w.peers[i].Close()
 		}
@@ -106,7 +87,7 @@ func (w *wiring) hangPeer(i int) {
 	w.hangOnce[i].Do(func() {
 		close(w.hangs[i])
 		if w.procs != nil {
-			_ = w.procs[i].send(cmdHang)
+			_ = w.procs[i].Hang()
 		}
 	})
 }
@@ -134,7 +115,7 @@ func (w *wiring) close() {
 func (w *wiring) release() {
 	w.close()
 	for _, p := range w.procs {
-		p.kill()
+		p.Kill()
 	}
 	if w.undo != nil {
 		w.undo()
@@ -147,17 +128,17 @@ func (w *wiring) release() {
 // count, a process by asking it (-1 when it cannot say).
 func (w *wiring) received(rs []*receiver, i int) int64 {
 	if w.procs != nil {
-		return w.procs[i].received()
+		return w.procs[i].Count()
 	}
 	return rs[i].n.Load()
 }
 
 // reports stops every peer process and returns their reports, in peer order.
-func (w *wiring) reports() []procReport {
-	out := make([]procReport, len(w.procs))
+func (w *wiring) reports() []peer.Report {
+	out := make([]peer.Report, len(w.procs))
 	var wg sync.WaitGroup
 	for i, p := range w.procs {
-		wg.Go(func() { out[i] = p.stop() })
+		wg.Go(func() { out[i] = p.Stop() })
 	}
 	wg.Wait()
 	return out
@@ -209,7 +190,7 @@ func connect(ctx context.Context, k kind, spec Spec) (*wiring, error) {
 		return startPeers(ctx, w, k, spec, addr, attached)
 	}
 	for range n {
-		p, err := k.peer()
+		p, err := peer.Open(spec.Pattern)
 		if err != nil {
 			return fail(fmt.Errorf("load: open peer: %w", err))
 		}
@@ -229,7 +210,7 @@ func connect(ctx context.Context, k kind, spec Spec) (*wiring, error) {
 // each and each has said it is ready (attached at its end).
 func startPeers(ctx context.Context, w *wiring, k kind, spec Spec, addr string, attached <-chan struct{}) (*wiring, error) {
 	for i := range spec.Peers {
-		p, err := startProc(spec.Procs, i, peerArgs(spec, k, addr, i), w.link.peerEnv)
+		p, err := peer.Start(spec.Procs, i, peer.Args(spec.peerOptions(addr, i)), w.link.peerEnv)
 		if err != nil {
 			w.release()
 			return nil, err
@@ -241,12 +222,12 @@ func startPeers(ctx context.Context, w *wiring, k kind, spec Spec, addr string, 
 		return nil, err
 	}
 	for i, p := range w.procs {
-		if _, err := p.await(evReady, DefaultConnect); err != nil {
+		if err := p.Ready(DefaultConnect); err != nil {
 			w.release()
 			return nil, err
 		}
 		if spec.Procs.Started != nil {
-			spec.Procs.Started(i, p.cmd.Process.Pid)
+			spec.Procs.Started(i, p.Pid())
 		}
 	}
 	return w, nil

@@ -3,9 +3,11 @@ package load
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/nngbench/nngbench/harness/engine"
+	"github.com/nngbench/nngbench/harness/peer"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
 
@@ -41,7 +43,7 @@ type Spec struct {
 	// Procs, if set, runs the peers (receivers, repliers, respondents) as processes of their
 	// own, `nngbench peer`; nil runs them as goroutines of this process. The figures mean the
 	// same either way.
-	Procs *Procs
+	Procs *peer.Procs
 	// Via, if set, is asked for the address the peers dial instead of hub, the hub's own: a
 	// proxy in front of it, say. undo, if not nil, is called once the run is over.
 	Via func(hub string) (addr string, undo func(), err error)
@@ -105,4 +107,11 @@ func (s Spec) Validate() error {
 		bad("transport %q: unknown", s.Transport)
 	}
 	return errors.Join(errs...)
+}
+
+// peerOptions are the options of peer process i of s, dialling addr.
+func (s Spec) peerOptions(addr string, i int) peer.Options {
+	return peer.Options{Pattern: s.Pattern, Role: peer.Role(s.Pattern), Addr: addr, Index: i,
+		Concurrency: s.Concurrency, Silent: slices.Contains(s.Silent, i),
+		Max: peer.MaxFor(s.Warmup + s.Duration + s.Grace + s.Timeout)}
 }

@@ -56,9 +56,9 @@ func runSurvey(ctx context.Context, spec Spec, _ kind, w *wiring) (*engine.Outco
 	respondents()
 	var errs []error
 	for _, r := range w.reports() { // replies are timed here: the logs only feed Observe
-		err := r.err
+		err := r.Err()
 		if spec.Observe != nil {
-			_, err = r.replay(c.End, spec.Observe)
+			_, err = r.Replay(c.End, spec.Observe)
 		}
 		errs = append(errs, err)
 	}

@@ -1,17 +1,14 @@
 package load
 
 import (
-	"crypto/tls"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync/atomic"
 
 	"go.nanomsg.org/mangos/v3"
 
+	peerproc "github.com/nngbench/nngbench/harness/peer"
 	"github.com/nngbench/nngbench/harness/scenario"
 	"github.com/nngbench/nngbench/impl/tlsconf"
 	"github.com/nngbench/nngbench/internal/certs"
@@ -22,11 +19,6 @@ import (
 	_ "go.nanomsg.org/mangos/v3/transport/tcp"
 	_ "go.nanomsg.org/mangos/v3/transport/tlstcp"
 )
-
-// PeerTLSEnv names the environment variable that gives a peer process its TLS material for a
-// tls+tcp run when PeerOptions.TLS is nil: JSON {"cert": PEM, "key": PEM, "ca": PEM}, set by
-// the run for the peers it starts. The material is made for the run and thrown away with it.
-const PeerTLSEnv = "NNGBENCH_PEER_TLS"
 
 // inprocRuns tells the runs of one process apart: inproc addresses share one namespace.
 var inprocRuns atomic.Uint64
@@ -81,16 +73,16 @@ func newTLSLink() (*link, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
-	env, err := json.Marshal(peerTLS{Cert: string(peer.CertPEM), Key: string(peer.KeyPEM), CA: string(ca.PEM)})
+	env, err := peerproc.TLSEnvVar(peer.CertPEM, peer.KeyPEM, ca.PEM)
 	if err != nil {
-		return nil, fmt.Errorf("load: %w", err)
+		return nil, err
 	}
 	cli := (&tlsconf.Material{Cert: &peer.TLS, CAs: ca.Pool(), VerifyPeer: true}).Client()
 	return &link{
 		listen:   "tls+tcp://127.0.0.1:0",
 		hubOpts:  map[string]any{mangos.OptionTLSConfig: srv},
 		peerOpts: map[string]any{mangos.OptionTLSConfig: cli},
-		peerEnv:  []string{PeerTLSEnv + "=" + string(env)},
+		peerEnv:  []string{env},
 	}, nil
 }
 
@@ -99,44 +91,4 @@ func (l *link) close() {
 	if l != nil && l.dir != "" {
 		_ = os.RemoveAll(l.dir) // a temporary folder: nothing to do about it
 	}
-}
-
-// peerTLS is PeerTLSEnv's value.
-type peerTLS struct {
-	Cert string `json:"cert"`
-	Key  string `json:"key"`
-	CA   string `json:"ca"`
-}
-
-// peerTLSFromEnv is a peer process's dialer config from PeerTLSEnv: its certificate, and the
-// CA the hub's must be signed by.
-func peerTLSFromEnv() (*tls.Config, error) {
-	v := os.Getenv(PeerTLSEnv)
-	if v == "" {
-		return nil, fmt.Errorf("%w: a tls+tcp address needs PeerOptions.TLS or %s", ErrPeer, PeerTLSEnv)
-	}
-	var p peerTLS
-	if err := json.Unmarshal([]byte(v), &p); err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrPeer, PeerTLSEnv, err)
-	}
-	cert, err := tls.X509KeyPair([]byte(p.Cert), []byte(p.Key))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrPeer, PeerTLSEnv, err)
-	}
-	m := &tlsconf.Material{Cert: &cert, VerifyPeer: true}
-	if m.CAs, err = certs.PoolFromPEM([]byte(p.CA)); err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrPeer, PeerTLSEnv, err)
-	}
-	return m.Client(), nil
-}
-
-// dialOptions are the mangos dialer options for addr: the TLS config for tls+tcp.
-func dialOptions(addr string, cfg *tls.Config) (map[string]any, error) {
-	if !strings.HasPrefix(addr, string(scenario.TransportTLSTCP)+"://") {
-		return nil, nil
-	}
-	if cfg == nil {
-		return nil, errors.New("load: a tls+tcp address needs a TLS config")
-	}
-	return map[string]any{mangos.OptionTLSConfig: cfg}, nil
 }

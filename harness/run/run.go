@@ -17,6 +17,7 @@ import (
 	"github.com/nngbench/nngbench/harness/fault"
 	"github.com/nngbench/nngbench/harness/implload"
 	"github.com/nngbench/nngbench/harness/load"
+	"github.com/nngbench/nngbench/harness/peer"
 	"github.com/nngbench/nngbench/harness/report"
 	"github.com/nngbench/nngbench/harness/result"
 	"github.com/nngbench/nngbench/harness/scenario"
@@ -265,7 +266,7 @@ func (r *runner) runWorkloads(ctx context.Context) []outcome {
 			raw := load.Spec{Spec: spec, Transport: r.s.Transport, Peers: r.s.Workers}
 			// inproc sockets meet in memory: its raw peers stay in this process, as its workers do.
 			if r.o.Peer != "" && r.s.Transport != scenario.TransportInproc {
-				raw.Procs = &load.Procs{Bin: r.o.Peer, Stderr: r.peerLog}
+				raw.Procs = &peer.Procs{Bin: r.o.Peer, Stderr: r.peerLog}
 			}
 			outs[i].out, outs[i].err = load.Run(ctx, raw)
 		})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/load"
+	"github.com/nngbench/nngbench/harness/peer"
 	"github.com/nngbench/nngbench/harness/record"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
@@ -47,7 +48,7 @@ func (f nngFigures) throughput() float64 {
 func (r nngRun) run(ctx context.Context) (nngFigures, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	spec := load.Spec{Spec: engine.Spec{Pattern: r.pattern, Concurrency: 1, Size: scenario.SizeRange{Min: int64(r.size), Max: int64(r.size)}, Warmup: r.warmup, Duration: r.window}, Procs: &load.Procs{Bin: r.bin, Stderr: os.Stderr}, Via: r.via}
+	spec := load.Spec{Spec: engine.Spec{Pattern: r.pattern, Concurrency: 1, Size: scenario.SizeRange{Min: int64(r.size), Max: int64(r.size)}, Warmup: r.warmup, Duration: r.window}, Procs: &peer.Procs{Bin: r.bin, Stderr: os.Stderr}, Via: r.via}
 	o, err := load.Run(ctx, spec)
 	if err != nil {
 		return nngFigures{}, fmt.Errorf("nngbench %s: %w", r.pattern, err)

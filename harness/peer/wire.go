@@ -1,4 +1,4 @@
-package load
+package peer
 
 import (
 	"encoding/binary"
@@ -62,8 +62,8 @@ type peerReport struct {
 // without limit. 1 GiB is some 50 million messages.
 const maxLogBlock = 1 << 30
 
-// ErrPeerLog is wrapped by errors decoding an arrival log.
-var ErrPeerLog = errors.New("load: bad peer arrival log")
+// ErrLog is wrapped by errors decoding an arrival log.
+var ErrLog = errors.New("peer: bad arrival log")
 
 // arrival is one message a peer received.
 type arrival struct {
@@ -120,12 +120,12 @@ func decodeArrivals(b []byte, each func(arrival)) error {
 				v[i] = uint64(s) //nolint:gosec // reinterpreted below
 			}
 			if k <= 0 {
-				return fmt.Errorf("%w: arrival %d, field %d", ErrPeerLog, n, i)
+				return fmt.Errorf("%w: arrival %d, field %d", ErrLog, n, i)
 			}
 			b = b[k:]
 		}
 		if v[0] > uint64(^uint32(0)) || v[5] > maxLogBlock {
-			return fmt.Errorf("%w: arrival %d: sender %d, %d bytes", ErrPeerLog, n, v[0], v[5])
+			return fmt.Errorf("%w: arrival %d: sender %d, %d bytes", ErrLog, n, v[0], v[5])
 		}
 		a := arrival{sender: uint32(v[0]), seq: prev.seq + v[1], intended: prev.intended + int64(v[2])} //nolint:gosec // see arrivalLog.add
 		a.actual = a.intended + int64(v[3])                                                             //nolint:gosec // signed delta

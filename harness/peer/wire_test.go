@@ -1,4 +1,4 @@
-package load
+package peer
 
 import (
 	"bufio"
@@ -96,8 +96,8 @@ func TestArrivalLogCorrupt(t *testing.T) {
 	} {
 		n := 0
 		err := decodeArrivals(tc.b, func(arrival) { n++ })
-		if !errors.Is(err, ErrPeerLog) || n != 0 {
-			t.Errorf("%s: %d arrivals, err %v; want none and ErrPeerLog", tc.name, n, err)
+		if !errors.Is(err, ErrLog) || n != 0 {
+			t.Errorf("%s: %d arrivals, err %v; want none and ErrLog", tc.name, n, err)
 		}
 	}
 }
@@ -130,22 +130,26 @@ func FuzzDecodeArrivals(f *testing.F) {
 
 // The peer protocol end to end, in this process: ready once attached, count, stop, and a report
 // whose log holds every stamped message and counts the foreign one as an error.
-func TestServePeerProtocol(t *testing.T) {
+func TestServeProtocol(t *testing.T) {
 	t.Parallel()
 	hub, err := push.NewSocket()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer hub.Close()
-	addr, err := listen(hub, &link{listen: "tcp://127.0.0.1:0"})
+	ln, err := hub.NewListener("tcp://127.0.0.1:0", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := ln.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Address()
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- ServePeer(t.Context(), PeerOptions{Pattern: scenario.PatternPushPull, Role: "pull", Addr: addr, Index: 3}, inR, outW)
+		done <- Serve(t.Context(), Options{Pattern: scenario.PatternPushPull, Role: "pull", Addr: addr, Index: 3}, inR, outW)
 		_ = outW.Close()
 	}()
 	defer func() { _ = inW.Close(); _ = outR.Close() }()
@@ -186,7 +190,7 @@ func TestServePeerProtocol(t *testing.T) {
 		t.Errorf("logged %d stamps, not the %d sent", len(got), n)
 	}
 	if err := <-done; err != nil {
-		t.Errorf("ServePeer: %v", err)
+		t.Errorf("Serve: %v", err)
 	}
 }
 
@@ -205,23 +209,23 @@ func expect(t *testing.T, r *bufio.Reader, kind string) peerEvent {
 }
 
 // Options that cannot make a peer are refused before any socket opens.
-func TestPeerOptionsRefused(t *testing.T) {
+func TestOptionsRefused(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name string
-		o    PeerOptions
+		o    Options
 	}{
-		{"no pattern", PeerOptions{Role: "pull", Addr: "tcp://127.0.0.1:1"}},
-		{"heartbeat has no raw driver", PeerOptions{Pattern: scenario.PatternHeartbeat, Role: "pull", Addr: "tcp://127.0.0.1:1"}},
-		{"sending side", PeerOptions{Pattern: scenario.PatternPushPull, Role: "push", Addr: "tcp://127.0.0.1:1"}},
-		{"wrong role", PeerOptions{Pattern: scenario.PatternReqRep, Role: "pull", Addr: "tcp://127.0.0.1:1"}},
-		{"no address", PeerOptions{Pattern: scenario.PatternBus, Role: "bus"}},
-		{"negative index", PeerOptions{Pattern: scenario.PatternPair, Role: "pair", Addr: "tcp://127.0.0.1:1", Index: -1}},
-		{"inproc from another process", PeerOptions{Pattern: scenario.PatternPair, Role: "pair", Addr: "inproc://hub"}},
-		{"tls+tcp without TLS material", PeerOptions{Pattern: scenario.PatternPair, Role: "pair", Addr: "tls+tcp://127.0.0.1:1"}},
+		{"no pattern", Options{Role: "pull", Addr: "tcp://127.0.0.1:1"}},
+		{"heartbeat has no raw driver", Options{Pattern: scenario.PatternHeartbeat, Role: "pull", Addr: "tcp://127.0.0.1:1"}},
+		{"sending side", Options{Pattern: scenario.PatternPushPull, Role: "push", Addr: "tcp://127.0.0.1:1"}},
+		{"wrong role", Options{Pattern: scenario.PatternReqRep, Role: "pull", Addr: "tcp://127.0.0.1:1"}},
+		{"no address", Options{Pattern: scenario.PatternBus, Role: "bus"}},
+		{"negative index", Options{Pattern: scenario.PatternPair, Role: "pair", Addr: "tcp://127.0.0.1:1", Index: -1}},
+		{"inproc from another process", Options{Pattern: scenario.PatternPair, Role: "pair", Addr: "inproc://hub"}},
+		{"tls+tcp without TLS material", Options{Pattern: scenario.PatternPair, Role: "pair", Addr: "tls+tcp://127.0.0.1:1"}},
 	} {
-		if err := ServePeer(t.Context(), tc.o, nil, io.Discard); !errors.Is(err, ErrPeer) {
-			t.Errorf("%s: %v, want ErrPeer", tc.name, err)
+		if err := Serve(t.Context(), tc.o, nil, io.Discard); !errors.Is(err, ErrOptions) {
+			t.Errorf("%s: %v, want ErrOptions", tc.name, err)
 		}
 	}
 }

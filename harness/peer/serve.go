@@ -1,4 +1,4 @@
-package load
+package peer
 
 import (
 	"bufio"
@@ -20,14 +20,22 @@ import (
 	"github.com/nngbench/nngbench/harness/scenario"
 )
 
-// DefaultPeerMax bounds a peer process that is never told to stop.
-const DefaultPeerMax = 10 * time.Minute
+// Defaults of Options.
+const (
+	// DefaultMax bounds a peer process that is never told to stop.
+	DefaultMax = 10 * time.Minute
+	// DefaultConnect bounds the wait until a peer's socket is attached to the hub.
+	DefaultConnect = 5 * time.Second
+)
 
-// ErrPeer is wrapped by the errors of ServePeer's options.
-var ErrPeer = errors.New("load: bad peer options")
+// ErrConnect is returned when a peer did not attach in time.
+var ErrConnect = errors.New("peer: not attached to the hub")
 
-// PeerOptions configure ServePeer: one peer of a raw run, run in a process of its own.
-type PeerOptions struct {
+// ErrOptions is wrapped by the errors of Serve's options.
+var ErrOptions = errors.New("peer: bad options")
+
+// Options configure Serve: one peer of a raw run, run in a process of its own.
+type Options struct {
 	Pattern scenario.Pattern
 	// Role names the peer's socket, as PeerRole(Pattern) does: pull, pair, sub, bus, rep or
 	// respondent. The sending side (the hub) stays in the run's own process.
@@ -35,7 +43,7 @@ type PeerOptions struct {
 	// Addr is the hub's address, which the peer dials: tcp://127.0.0.1:PORT,
 	// tls+tcp://127.0.0.1:PORT or ipc:///PATH (inproc cannot reach another process).
 	Addr string
-	// TLS is the dialer's config for a tls+tcp Addr; nil reads it from PeerTLSEnv, where the
+	// TLS is the dialer's config for a tls+tcp Addr; nil reads it from TLSEnv, where the
 	// run puts it for the peers it starts.
 	TLS *tls.Config
 	// Index is the peer's place among the run's peers (0-based); a respondent tags its
@@ -47,40 +55,40 @@ type PeerOptions struct {
 	// Silent makes a replier (respondent) read every request (survey) and answer none.
 	Silent bool
 	// Max ends the peer, with its report, after this long even if never told; default
-	// DefaultPeerMax.
+	// DefaultMax.
 	Max time.Duration
 	// Connect bounds the wait until the socket is attached; default DefaultConnect.
 	Connect time.Duration
 }
 
-// PeerRole is the socket a peer of pattern p runs ("" if p has no raw driver).
-func PeerRole(p scenario.Pattern) string { return kinds[p].peerName }
+// Role is the socket a peer of pattern p runs ("" if p has no raw driver).
+func Role(p scenario.Pattern) string { return roles[p].name }
 
-func (o PeerOptions) check() (PeerOptions, error) {
-	k, ok := kinds[o.Pattern]
+func (o Options) check() (Options, error) {
+	k, ok := roles[o.Pattern]
 	switch {
 	case !ok:
-		return o, fmt.Errorf("%w: pattern %q has no raw driver", ErrPeer, o.Pattern)
-	case o.Role != k.peerName && o.Role == k.hubName:
-		return o, fmt.Errorf("%w: role %q: the sending side runs in the harness; a peer is %q", ErrPeer, o.Role, k.peerName)
-	case o.Role != k.peerName:
-		return o, fmt.Errorf("%w: role %q is not one of %s; its peer is %q", ErrPeer, o.Role, o.Pattern, k.peerName)
+		return o, fmt.Errorf("%w: pattern %q has no raw driver", ErrOptions, o.Pattern)
+	case o.Role != k.name && o.Role == k.hub:
+		return o, fmt.Errorf("%w: role %q: the sending side runs in the harness; a peer is %q", ErrOptions, o.Role, k.name)
+	case o.Role != k.name:
+		return o, fmt.Errorf("%w: role %q is not one of %s; its peer is %q", ErrOptions, o.Role, o.Pattern, k.name)
 	case o.Addr == "":
-		return o, fmt.Errorf("%w: no address to dial", ErrPeer)
+		return o, fmt.Errorf("%w: no address to dial", ErrOptions)
 	case strings.HasPrefix(o.Addr, string(scenario.TransportInproc)+"://"):
-		return o, fmt.Errorf("%w: %s: an inproc address is not reachable from another process", ErrPeer, o.Addr)
+		return o, fmt.Errorf("%w: %s: an inproc address is not reachable from another process", ErrOptions, o.Addr)
 	case o.Index < 0:
-		return o, fmt.Errorf("%w: index %d: must be >= 0", ErrPeer, o.Index)
+		return o, fmt.Errorf("%w: index %d: must be >= 0", ErrOptions, o.Index)
 	}
 	o.Concurrency = max(o.Concurrency, 1)
 	if o.Max <= 0 {
-		o.Max = DefaultPeerMax
+		o.Max = DefaultMax
 	}
 	if o.Connect <= 0 {
 		o.Connect = DefaultConnect
 	}
 	if o.TLS == nil && strings.HasPrefix(o.Addr, string(scenario.TransportTLSTCP)+"://") {
-		cfg, err := peerTLSFromEnv()
+		cfg, err := tlsFromEnv()
 		if err != nil {
 			return o, err
 		}
@@ -91,7 +99,7 @@ func (o PeerOptions) check() (PeerOptions, error) {
 
 // peerServer is one peer's socket, its goroutines, and what they received.
 type peerServer struct {
-	o       PeerOptions
+	o       Options
 	sock    mangos.Socket
 	closing sync.Once
 	hung    atomic.Bool
@@ -101,11 +109,11 @@ type peerServer struct {
 	wg      sync.WaitGroup
 }
 
-// ServePeer runs one peer of a raw run: it dials o.Addr, receives (and, for reqrep and survey,
-// answers) until told to stop on in (see the peer protocol in peerwire.go), ctx ends or o.Max
+// Serve runs one peer of a raw run: it dials o.Addr, receives (and, for reqrep and survey,
+// answers) until told to stop on in (see the peer protocol in wire.go), ctx ends or o.Max
 // passes, then writes its report to out and returns. Every way of ending reports: a run that
 // lost its peer can still be accounted for. The goroutine reading in ends when in does.
-func ServePeer(ctx context.Context, o PeerOptions, in io.Reader, out io.Writer) error {
+func Serve(ctx context.Context, o Options, in io.Reader, out io.Writer) error {
 	o, err := o.check()
 	if err != nil {
 		return err
@@ -118,7 +126,7 @@ func ServePeer(ctx context.Context, o PeerOptions, in io.Reader, out io.Writer) 
 	p.start()
 	w := bufio.NewWriter(out)
 	if err := writeEvent(w, peerEvent{Event: evReady}); err != nil {
-		return fmt.Errorf("load: peer: %w", err)
+		return fmt.Errorf("peer: %w", err)
 	}
 	done := make(chan struct{})
 	defer close(done)
@@ -132,9 +140,9 @@ func ServePeer(ctx context.Context, o PeerOptions, in io.Reader, out io.Writer) 
 
 // dial opens the socket, dials the hub and waits until the pipe is attached.
 func (p *peerServer) dial(ctx context.Context) error {
-	sock, err := kinds[p.o.Pattern].peer()
+	sock, err := roles[p.o.Pattern].open()
 	if err != nil {
-		return fmt.Errorf("load: peer: open %s: %w", p.o.Role, err)
+		return fmt.Errorf("peer: open %s: %w", p.o.Role, err)
 	}
 	p.sock = sock
 	attached := make(chan struct{}, 1)
@@ -146,13 +154,13 @@ func (p *peerServer) dial(ctx context.Context) error {
 			}
 		}
 	})
-	opts, err := dialOptions(p.o.Addr, p.o.TLS)
+	opts, err := DialOptions(p.o.Addr, p.o.TLS)
 	if err == nil {
 		err = sock.DialOptions(p.o.Addr, opts)
 	}
 	if err != nil {
 		p.close()
-		return fmt.Errorf("load: peer: dial %s: %w", p.o.Addr, err)
+		return fmt.Errorf("peer: dial %s: %w", p.o.Addr, err)
 	}
 	t := time.NewTimer(p.o.Connect)
 	defer t.Stop()
@@ -161,7 +169,7 @@ func (p *peerServer) dial(ctx context.Context) error {
 		return nil
 	case <-t.C:
 		p.close()
-		return fmt.Errorf("%w: %s not attached in %v", errConnect, p.o.Addr, p.o.Connect)
+		return fmt.Errorf("%w: %s not attached in %v", ErrConnect, p.o.Addr, p.o.Connect)
 	case <-ctx.Done():
 		p.close()
 		return ctx.Err()
@@ -268,14 +276,14 @@ func (p *peerServer) serve(ctx context.Context, cmds <-chan string, w *bufio.Wri
 				return nil
 			case c == cmdCount:
 				if err := writeEvent(w, peerEvent{Event: evCount, Count: p.count.Load()}); err != nil {
-					return fmt.Errorf("load: peer: %w", err)
+					return fmt.Errorf("peer: %w", err)
 				}
 			case c == cmdHang:
 				p.hung.Store(true)
 			case c == cmdClose:
 				p.close()
 			default:
-				return fmt.Errorf("%w: unknown command %q", ErrPeer, c)
+				return fmt.Errorf("%w: unknown command %q", ErrOptions, c)
 			}
 		}
 	}
@@ -302,7 +310,7 @@ func (p *peerServer) report(w *bufio.Writer) error {
 		err = w.Flush()
 	}
 	if err != nil {
-		return fmt.Errorf("load: peer: report: %w", err)
+		return fmt.Errorf("peer: report: %w", err)
 	}
 	return nil
 }

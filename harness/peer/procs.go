@@ -1,4 +1,4 @@
-package load
+package peer
 
 import (
 	"bufio"
@@ -16,7 +16,7 @@ import (
 	"github.com/nngbench/nngbench/harness/history"
 )
 
-// Procs runs a Spec's peers as processes of their own, `Bin peer ...` each (see ServePeer), as
+// Procs runs a raw run's peers as processes of their own, `Bin peer ...` each (see Serve), as
 // separate machines would run them; the hub (the senders) stays in the calling process. Each
 // peer records what it receives in its own process; the run merges them.
 type Procs struct {
@@ -37,69 +37,70 @@ type Procs struct {
 const (
 	// procReply bounds the wait for a peer's answer to a command.
 	procReply = 5 * time.Second
-	// procReport bounds the wait for a peer's report after "stop"; it is killed after.
-	procReportWait = 30 * time.Second
+	// Report bounds the wait for a peer's report after "stop"; it is killed after.
+	ReportWait = 30 * time.Second
 	// procMargin is added to a run's length to bound a peer that is never stopped.
 	procMargin = time.Minute
 )
 
-// ErrPeerProcess is wrapped by errors about a peer process.
-var ErrPeerProcess = errors.New("load: peer process failed")
+// ErrProcess is wrapped by errors about a peer process.
+var ErrProcess = errors.New("peer: process failed")
 
-// peerProc is one running peer process, spoken to through its stdin and stdout.
-type peerProc struct {
+// Proc is one running peer process, spoken to through its stdin and stdout.
+type Proc struct {
 	index  int
 	cmd    *exec.Cmd
 	mu     sync.Mutex // stdin
 	stdin  io.WriteCloser
-	events chan peerEvent  // ready and count, from the reader; closed at the end of stdout
-	report chan procReport // at most one, from the reader
-	done   chan struct{}   // closed once the process is reaped
-	err    error           // how it ended; read after done
+	events chan peerEvent // ready and count, from the reader; closed at the end of stdout
+	report chan Report    // at most one, from the reader
+	done   chan struct{}  // closed once the process is reaped
+	err    error          // how it ended; read after done
 	tail   *tailWriter
 }
 
-// procReport is a peer's report and its arrival logs, or why there is none.
-type procReport struct {
+// Report is a peer's report and its arrival logs, or why there is none.
+type Report struct {
 	*peerReport
 	blocks [][]byte
 	err    error
 }
 
-// peerArgs is the command line of peer i of spec, dialling addr.
-func peerArgs(spec Spec, k kind, addr string, i int) []string {
-	args := []string{"peer", "--pattern", string(spec.Pattern), "--role", k.peerName, "--addr", addr,
-		"--index", strconv.Itoa(i), "--concurrency", strconv.Itoa(spec.Concurrency),
-		"--max", (spec.Warmup + spec.Duration + spec.Grace + spec.Timeout + DefaultConnect + procMargin).String()}
-	for _, s := range spec.Silent {
-		if s == i {
-			args = append(args, "--silent")
-		}
+// Args is the command line of `nngbench peer` for o.
+func Args(o Options) []string {
+	args := []string{"peer", "--pattern", string(o.Pattern), "--role", o.Role, "--addr", o.Addr,
+		"--index", strconv.Itoa(o.Index), "--concurrency", strconv.Itoa(o.Concurrency), "--max", o.Max.String()}
+	if o.Silent {
+		args = append(args, "--silent")
 	}
 	return args
 }
 
-// startProc starts peer i, with env added to the environment: its stdout is read by a
-// goroutine of its own until the end, which then reaps the process.
-func startProc(p *Procs, i int, args, env []string) (*peerProc, error) {
+// MaxFor bounds a peer of a run that lasts d (warmup, window, drain and
+// timeouts): it ends by itself that long after, plus a margin, if never told.
+func MaxFor(d time.Duration) time.Duration { return d + DefaultConnect + procMargin }
+
+// Start starts peer i, `p.Bin args...`, with env added to the environment: its stdout is read by
+// a goroutine of its own until the end, which then reaps the process.
+func Start(p *Procs, i int, args, env []string) (*Proc, error) {
 	cmd := exec.Command(p.Bin, args...) //nolint:gosec // the harness runs its own program
 	cmd.SysProcAttr = dieWithParent()
 	if env != nil {
 		cmd.Env = append(os.Environ(), env...)
 	}
-	pp := &peerProc{index: i, cmd: cmd, events: make(chan peerEvent, 4), report: make(chan procReport, 1),
+	pp := &Proc{index: i, cmd: cmd, events: make(chan peerEvent, 4), report: make(chan Report, 1),
 		done: make(chan struct{}), tail: &tailWriter{w: p.Stderr, wMu: &p.stderrMu}}
 	cmd.Stderr = pp.tail
 	var err error
 	if pp.stdin, err = cmd.StdinPipe(); err != nil {
-		return nil, fmt.Errorf("load: peer %d: %w", i, err)
+		return nil, fmt.Errorf("peer %d: %w", i, err)
 	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, fmt.Errorf("load: peer %d: %w", i, err)
+		return nil, fmt.Errorf("peer %d: %w", i, err)
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("load: start peer %d: %w", i, err)
+		return nil, fmt.Errorf("peer: start %d: %w", i, err)
 	}
 	go pp.read(bufio.NewReaderSize(out, 1<<16))
 	return pp, nil
@@ -107,11 +108,11 @@ func startProc(p *Procs, i int, args, env []string) (*peerProc, error) {
 
 // read takes the peer's events until its stdout ends, then reaps it: exec wants every read done
 // before Wait.
-func (p *peerProc) read(r *bufio.Reader) {
+func (p *Proc) read(r *bufio.Reader) {
 	defer func() {
 		err := p.cmd.Wait()
 		if err != nil {
-			err = fmt.Errorf("%w: peer %d: %w%s", ErrPeerProcess, p.index, err, p.tail.String())
+			err = fmt.Errorf("%w: peer %d: %w%s", ErrProcess, p.index, err, p.tail.String())
 		}
 		p.err = err
 		close(p.done)
@@ -122,7 +123,7 @@ func (p *peerProc) read(r *bufio.Reader) {
 		line, err := r.ReadBytes('\n')
 		if err != nil {
 			if !reported {
-				p.report <- procReport{err: fmt.Errorf("%w: peer %d ended without a report%s", ErrPeerProcess, p.index, p.tail.String())}
+				p.report <- Report{err: fmt.Errorf("%w: peer %d ended without a report%s", ErrProcess, p.index, p.tail.String())}
 			}
 			return
 		}
@@ -143,16 +144,16 @@ func (p *peerProc) read(r *bufio.Reader) {
 }
 
 // readBlocks reads the arrival logs that follow a report line.
-func readBlocks(r io.Reader, rep *peerReport, i int) procReport {
-	out := procReport{peerReport: rep}
+func readBlocks(r io.Reader, rep *peerReport, i int) Report {
+	out := Report{peerReport: rep}
 	for _, n := range rep.Blocks {
 		if n < 0 || n > maxLogBlock {
-			out.err = fmt.Errorf("%w: peer %d: block of %d bytes", ErrPeerLog, i, n)
+			out.err = fmt.Errorf("%w: peer %d: block of %d bytes", ErrLog, i, n)
 			return out
 		}
 		b := make([]byte, n)
 		if _, err := io.ReadFull(r, b); err != nil {
-			out.err = fmt.Errorf("%w: peer %d: %w", ErrPeerLog, i, err)
+			out.err = fmt.Errorf("%w: peer %d: %w", ErrLog, i, err)
 			return out
 		}
 		out.blocks = append(out.blocks, b)
@@ -161,17 +162,35 @@ func readBlocks(r io.Reader, rep *peerReport, i int) procReport {
 }
 
 // send writes one command; a peer that has gone makes it fail.
-func (p *peerProc) send(cmd string) error {
+// Hang tells the peer to stop reading and keep its socket open, as a hung process would.
+func (p *Proc) Hang() error { return p.send(cmdHang) }
+
+// Close tells the peer to close its socket, as a crash would.
+func (p *Proc) Close() error { return p.send(cmdClose) }
+
+// Ready waits up to d for the peer to say its socket is attached.
+func (p *Proc) Ready(d time.Duration) error {
+	_, err := p.await(evReady, d)
+	return err
+}
+
+// Pid is the peer's process id.
+func (p *Proc) Pid() int { return p.cmd.Process.Pid }
+
+// Err is why the peer has no report, or how it ended badly; nil when all went well.
+func (r Report) Err() error { return r.err }
+
+func (p *Proc) send(cmd string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if _, err := io.WriteString(p.stdin, cmd+"\n"); err != nil {
-		return fmt.Errorf("%w: peer %d: %s: %w", ErrPeerProcess, p.index, cmd, err)
+		return fmt.Errorf("%w: peer %d: %s: %w", ErrProcess, p.index, cmd, err)
 	}
 	return nil
 }
 
 // await waits for the next event of kind ev.
-func (p *peerProc) await(ev string, d time.Duration) (peerEvent, error) {
+func (p *Proc) await(ev string, d time.Duration) (peerEvent, error) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	for {
@@ -179,19 +198,19 @@ func (p *peerProc) await(ev string, d time.Duration) (peerEvent, error) {
 		case e, ok := <-p.events:
 			if !ok {
 				<-p.done
-				return e, fmt.Errorf("%w: peer %d exited waiting for %q: %w%s", ErrPeerProcess, p.index, ev, p.err, p.tail.String())
+				return e, fmt.Errorf("%w: peer %d exited waiting for %q: %w%s", ErrProcess, p.index, ev, p.err, p.tail.String())
 			}
 			if e.Event == ev {
 				return e, nil
 			}
 		case <-t.C:
-			return peerEvent{}, fmt.Errorf("%w: peer %d: no %q in %v", ErrPeerProcess, p.index, ev, d)
+			return peerEvent{}, fmt.Errorf("%w: peer %d: no %q in %v", ErrProcess, p.index, ev, d)
 		}
 	}
 }
 
-// received asks how many messages the peer has; -1 if it cannot say.
-func (p *peerProc) received() int64 {
+// Count asks how many messages the peer has, copies included; -1 if it cannot say.
+func (p *Proc) Count() int64 {
 	if p.send(cmdCount) != nil {
 		return -1
 	}
@@ -204,18 +223,18 @@ func (p *peerProc) received() int64 {
 
 // stop asks for the report, and returns it once the process is reaped; a peer that does not
 // report in time is killed.
-func (p *peerProc) stop() procReport {
+func (p *Proc) Stop() Report {
 	_ = p.send(cmdStop) // a peer that has gone reports nothing, said below
 	p.mu.Lock()
 	_ = p.stdin.Close()
 	p.mu.Unlock()
-	t := time.NewTimer(procReportWait)
+	t := time.NewTimer(ReportWait)
 	defer t.Stop()
-	var rep procReport
+	var rep Report
 	select {
 	case rep = <-p.report:
 	case <-t.C:
-		rep.err = fmt.Errorf("%w: peer %d: no report in %v", ErrPeerProcess, p.index, procReportWait)
+		rep.err = fmt.Errorf("%w: peer %d: no report in %v", ErrProcess, p.index, ReportWait)
 	}
 	t.Reset(procReply) // it exits once it has reported
 	select {
@@ -224,13 +243,13 @@ func (p *peerProc) stop() procReport {
 			rep.err = p.err
 		}
 	case <-t.C:
-		p.kill()
+		p.Kill()
 	}
 	return rep
 }
 
 // kill ends the process if it still runs and waits until it is reaped.
-func (p *peerProc) kill() {
+func (p *Proc) Kill() {
 	select {
 	case <-p.done:
 		return
@@ -240,17 +259,17 @@ func (p *peerProc) kill() {
 	<-p.done
 }
 
-// replay turns a peer's report into the tape an in-process receiver would have recorded: a
+// Replay turns a peer's report into the tape an in-process receiver would have recorded: a
 // receipt per arrival, in order, with observe called for every message, and its errors as
 // foreign receipts at end (the peer does not say when).
-func (r procReport) replay(end time.Time, observe func(int, engine.Stamp)) ([]history.Op, error) {
+func (r Report) Replay(end time.Time, observe func(int, engine.Stamp)) ([]history.Op, error) {
 	if r.peerReport == nil {
 		return nil, r.err
 	}
 	peer := int32(r.Peer)                                         //nolint:gosec // Peer < Spec.Peers
 	tape := make([]history.Op, 0, min(max(r.Arrivals, 0), 1<<20)) // a report's counts are not trusted with memory
 	for range r.Errors {
-		tape = append(tape, foreign(peer, end.UnixNano()))
+		tape = append(tape, history.ForeignOp(peer, end.UnixNano()))
 	}
 	for _, b := range r.blocks {
 		err := decodeArrivals(b, func(a arrival) {
