@@ -66,8 +66,8 @@ func (r *Recorder) Snapshot(end time.Time) Summary {
 	}
 	if r.opts.Planned > 0 {
 		if behind, invalid := r.Behind(r.opts.Planned, end); invalid {
-			why = append(why, fmt.Sprintf("generator %.1f%% behind plan of %g/s (more than %g%%)",
-				100*behind, r.opts.Planned, 100*MaxBehind))
+			why = append(why, fmt.Sprintf("generator %.1f%% behind plan of %g/s (more than %g%%), up to %v late",
+				100*behind, r.opts.Planned, 100*MaxBehind, lateBy(s.Lag.Max)))
 		}
 	}
 	s.Valid = len(why) == 0
@@ -104,4 +104,14 @@ func (s Summary) Fill(w *result.Workload) {
 	w.Latency, w.LatencyUncorrected, w.Lag = s.Latency, s.LatencyUncorrected, s.Lag
 	w.Intervals = s.Intervals
 	w.Valid, w.Invalid = s.Valid, s.Invalid
+}
+
+// lateBy is a lag in microseconds as a duration people read: to the
+// millisecond past one, else to the microsecond.
+func lateBy(us float64) time.Duration {
+	d := time.Duration(us * float64(time.Microsecond))
+	if d >= time.Millisecond {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(time.Microsecond)
 }
