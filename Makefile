@@ -56,9 +56,9 @@ build:
 bench: build
 	rm -rf $(BENCH_OUT)
 	@mkdir -p $(BENCH_OUT)
-	$(GO) test -run '^$$' -bench . -count $(BENCH_COUNT) -benchtime 200000x ./impl/envelope ./impl/pipeline \
+	$(GO) test -run '^$$' -bench . -count $(BENCH_COUNT) -benchtime 100000x ./impl/envelope ./impl/pipeline \
 		| tee $(BENCH_OUT)/layer-bench.txt
-	$(GO) test -run '^$$' -bench . -count $(BENCH_COUNT) -benchtime 40000x ./impl/reqrep \
+	$(GO) test -run '^$$' -bench . -count $(BENCH_COUNT) -benchtime 20000x ./impl/reqrep \
 		| tee -a $(BENCH_OUT)/layer-bench.txt
 	$(GO) test -run '^$$' -bench Tasks -count $(BENCH_COUNT) -benchtime 100000x ./impl/e2e \
 		| tee -a $(BENCH_OUT)/layer-bench.txt

@@ -61,7 +61,8 @@ func writeRecovery(b *bytes.Buffer, rec []result.Recovery) {
 	if len(rec) == 0 {
 		return
 	}
-	b.WriteString("## Recovery\n\nSeconds after the fault started; – where it does not apply.\n\n")
+	b.WriteString("## Recovery\n\nSeconds: detection after the fault started, migration after the target went offline, " +
+		"convergence and performance after the fault was healed; – where it does not apply.\n\n")
 	rows := make([][]string, 0, len(rec))
 	for _, r := range rec {
 		rows = append(rows, []string{r.Fault, optSeconds(r.DetectionS), optSeconds(r.MigrationS),

@@ -147,14 +147,16 @@ type Check struct {
 	Detail string           `json:"detail,omitempty"`
 }
 
-// Recovery is how long the system took to get over one fault, in seconds
-// after the fault started. A nil field does not apply to that fault.
+// Recovery is how long the system took to get over one fault, in seconds:
+// detection after the fault started, migration after the target was marked
+// offline, convergence and performance after the fault was healed. A nil
+// field does not apply to that fault.
 type Recovery struct {
 	Fault        string   `json:"fault"`
-	DetectionS   *float64 `json:"detection_s,omitempty"`
-	MigrationS   *float64 `json:"migration_s,omitempty"`
-	ConvergenceS *float64 `json:"convergence_s,omitempty"`
-	PerformanceS *float64 `json:"performance_s,omitempty"`
+	DetectionS   *float64 `json:"detection_s,omitempty"`   // fault start → node_offline
+	MigrationS   *float64 `json:"migration_s,omitempty"`   // node_offline → last instance moved
+	ConvergenceS *float64 `json:"convergence_s,omitempty"` // heal → every target has the config
+	PerformanceS *float64 `json:"performance_s,omitempty"` // heal → p99 and throughput back
 }
 
 // Gate is one pass/fail expression evaluated over the run.

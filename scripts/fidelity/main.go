@@ -59,7 +59,7 @@ func main() {
 	flag.IntVar(&o.rounds, "rounds", 9, "runs of each tool per comparison, alternating")
 	flag.IntVar(&o.size, "size", 1024, "message size in bytes")
 	flag.IntVar(&o.thrCount, "thr-count", 300000, "messages local_thr counts (remote_thr sends 20% more)")
-	flag.IntVar(&o.latCount, "lat-count", 20000, "round trips of remote_reqlat")
+	flag.IntVar(&o.latCount, "lat-count", 10000, "round trips of remote_reqlat")
 	flag.DurationVar(&o.warmup, "warmup", 300*time.Millisecond, "nngbench warmup before each window")
 	flag.DurationVar(&o.thrWindow, "thr-window", time.Second, "nngbench throughput window (whole seconds count arrivals in it)")
 	flag.DurationVar(&o.latWindow, "lat-window", time.Second, "nngbench round-trip window")
