@@ -27,10 +27,12 @@ func (l *listCP) nodes(context.Context) ([]api.Node, error) {
 func TestBeatWatchGaps(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
-	on := func(id string, s float64) api.Node { return api.Node{ID: id, Status: api.StatusOnline, LastSeen: at(s)} }
+	on := func(id string, s float64) api.Node {
+		return api.Node{ID: id, Status: api.StatusOnline, LastSeen: at(s)}
+	}
 	cp := &listCP{reads: [][]api.Node{
 		{on("a", 0), on("b", 0)},
-		{on("a", 0), on("b", 0)},    // no change: no beat
+		{on("a", 0), on("b", 0)},     // no change: no beat
 		{on("a", 10), on("b", 10.2)}, // one beat each, on time
 		{on("a", 10), {ID: "b", Status: api.StatusOffline, LastSeen: at(10.2)}},
 		{on("a", 26), on("b", 25)}, // a: 16 s gap, late; b: 14.8 s, on time
