@@ -93,6 +93,7 @@ func (d *decoder) cluster(n *yaml.Node, path string) Cluster {
 		"heartbeat_timeout":  positive(&c.HeartbeatTimeout),
 		"request_timeout":    positive(&c.RequestTimeout),
 		"task_lease":         positive(&c.TaskLease),
+		"ready_timeout":      positive(&c.ReadyTimeout),
 		"task_batch": func(v *yaml.Node, p string) {
 			if b, ok := d.integer(v, p, 1, math.MaxInt32); ok {
 				c.TaskBatch = int(b)

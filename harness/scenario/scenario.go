@@ -65,6 +65,10 @@ type Cluster struct {
 	Instances int
 	// ControlPlane says where the control plane runs; "" is embedded.
 	ControlPlane ControlPlaneMode
+	// ReadyTimeout bounds the cluster's start: each program's ready file
+	// and every worker online; zero scales with the worker count (see
+	// harness/cluster's Options.ReadyTimeout).
+	ReadyTimeout time.Duration
 }
 
 // Workload is one stream of messages in one pattern.

@@ -251,6 +251,22 @@ func TestClusterInstances(t *testing.T) {
 	}
 }
 
+func TestClusterReadyTimeout(t *testing.T) {
+	t.Parallel()
+	s, err := scenario.Parse("r.yaml", []byte("name: r\nduration: 1s\ncluster: {ready_timeout: 2m}\nworkloads: [{pattern: reqrep, rate: 1/s}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Cluster.ReadyTimeout != 2*time.Minute {
+		t.Fatalf("ready_timeout %v, want 2m", s.Cluster.ReadyTimeout)
+	}
+	checkRoundTrip(t, s)
+	_, err = scenario.Parse("r.yaml", []byte("name: r\nduration: 1s\ncluster: {ready_timeout: 0s}\nworkloads: [{pattern: reqrep, rate: 1/s}]\n"))
+	if err == nil || !strings.Contains(err.Error(), "r.yaml:3: cluster.ready_timeout:") {
+		t.Fatalf("zero ready_timeout: %v", err)
+	}
+}
+
 func workers(n int) []string {
 	var out []string
 	for i := 1; i <= n; i++ {
