@@ -53,6 +53,7 @@ func TestGateAgainst(t *testing.T) {
 	slow := strings.TrimSpace(git(t, repo, "rev-parse", "HEAD"))
 
 	cache := t.TempDir()
+	first := filepath.Join(t.TempDir(), "ab") // the first case's runs; the fallback's baseline
 	for _, tc := range []struct {
 		name, commit, against string
 		baseline              bool
@@ -67,18 +68,21 @@ func TestGateAgainst(t *testing.T) {
 			git(t, repo, "checkout", "--quiet", tc.commit)
 			bin := filepath.Join(t.TempDir(), "bin")
 			buildAt(t, repo, bin)
+			out := filepath.Join(t.TempDir(), "ab")
+			if tc.commit == comment && !tc.baseline {
+				out = first
+			}
 			args := []string{"gate", "--against", tc.against, "--scenarios", "ab.yaml", "--repeat", "6", "--alpha", "0.01",
-				"--out", filepath.Join(t.TempDir(), "ab"), "--cache", cache}
+				"--out", out, "--cache", cache}
 			if tc.baseline {
-				// The fallback: a baseline folder of the same scenario, run here.
-				fb := filepath.Join(t.TempDir(), "baseline")
-				runAt(t, repo, bin, "run", "--quiet", "--repeat", "6", "--out", fb, "ab.yaml")
-				args = append(args, "--baseline", fb)
+				// The fallback: the comment's own runs from the first case
+				// stand in for a committed baseline.
+				args = append(args, "--baseline", filepath.Join(first, "candidate"))
 			}
 			cmd := exec.Command(filepath.Join(bin, "nngbench"), args...)
 			cmd.Dir = repo
-			var out bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &out
+			var log bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &log, &log
 			err := cmd.Run()
 			code := 0
 			var ee *exec.ExitError
@@ -88,11 +92,11 @@ func TestGateAgainst(t *testing.T) {
 				t.Fatal(err)
 			}
 			if code != tc.exit {
-				t.Fatalf("exit %d, want %d:\n%s", code, tc.exit, out.String())
+				t.Fatalf("exit %d, want %d:\n%s", code, tc.exit, log.String())
 			}
 			for _, w := range tc.want {
-				if !strings.Contains(strings.ToLower(out.String()), strings.ToLower(w)) {
-					t.Errorf("output lacks %q:\n%s", w, out.String())
+				if !strings.Contains(strings.ToLower(log.String()), strings.ToLower(w)) {
+					t.Errorf("output lacks %q:\n%s", w, log.String())
 				}
 			}
 		})
@@ -171,15 +175,6 @@ func buildAt(t *testing.T, repo, bin string) {
 	cmd.Dir = repo
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, b)
-	}
-}
-
-func runAt(t *testing.T, repo, bin string, args ...string) {
-	t.Helper()
-	cmd := exec.Command(filepath.Join(bin, "nngbench"), args...)
-	cmd.Dir = repo
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("nngbench %s: %v\n%s", strings.Join(args, " "), err, b)
 	}
 }
 
