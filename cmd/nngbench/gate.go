@@ -52,9 +52,19 @@ which baseline was used and why.`,
 				if candidate != "" {
 					return usageError{errors.New("gate: --against makes the candidate's runs: give no --candidate")}
 				}
-				baseline, candidate, provenance, err = ab.sides(cmd.Context(), baseline, cmd.ErrOrStderr())
+				fbMargin := maxReg
+				if ab.fallback != "" {
+					if fbMargin, err = parseFraction(ab.fallback); err != nil {
+						return usageError{fmt.Errorf("gate: --fallback-max-regression: %w", err)}
+					}
+				}
+				var fellBack bool
+				baseline, candidate, provenance, fellBack, err = ab.sides(cmd.Context(), baseline, cmd.ErrOrStderr())
 				if err != nil {
 					return err
+				}
+				if fellBack {
+					maxReg = fbMargin
 				}
 			case baseline == "" || candidate == "":
 				return usageError{errors.New("gate: --baseline and --candidate are both required (or --against REF)")}

@@ -21,6 +21,7 @@ type abFlags struct {
 	repeat    int
 	out       string
 	cache     string
+	fallback  string // --fallback-max-regression
 }
 
 func (a *abFlags) register(f *pflag.FlagSet) {
@@ -30,19 +31,21 @@ func (a *abFlags) register(f *pflag.FlagSet) {
 	f.IntVar(&a.repeat, "repeat", 5, "with --against: runs on each side")
 	f.StringVar(&a.out, "out", "reports/gate-ab", "with --against: folder of both sides' runs (OUT/base, OUT/candidate)")
 	f.StringVar(&a.cache, "cache", "", "with --against: where built commits are kept (default the user cache's nngbench/ab)")
+	f.StringVar(&a.fallback, "fallback-max-regression", "", "with --against: the margin when the committed --baseline stands in "+
+		"(measured elsewhere, it needs a wider one; default --max-regression)")
 }
 
 // sides makes the two folders to compare: both sides run here, or, when
 // the commit cannot be used and a committed baseline is given, the
 // candidate's runs against that baseline. It returns the folders and
 // lines saying where each came from.
-func (a *abFlags) sides(ctx context.Context, fallback string, log io.Writer) (base, cand string, provenance []string, err error) {
+func (a *abFlags) sides(ctx context.Context, fallback string, log io.Writer) (base, cand string, provenance []string, fellBack bool, err error) {
 	if a.repeat < 1 {
-		return "", "", nil, usageError{fmt.Errorf("gate: --repeat %d: must be >= 1", a.repeat)}
+		return "", "", nil, false, usageError{fmt.Errorf("gate: --repeat %d: must be >= 1", a.repeat)}
 	}
 	self, err := os.Executable()
 	if err != nil {
-		return "", "", nil, fmt.Errorf("gate: %w", err)
+		return "", "", nil, false, fmt.Errorf("gate: %w", err)
 	}
 	bin := filepath.Dir(self)
 	out, err := ab.Run(ctx, ab.Options{Ref: a.against, Scenarios: a.scenarios, Repeat: a.repeat, Out: a.out,
@@ -57,25 +60,25 @@ func (a *abFlags) sides(ctx context.Context, fallback string, log io.Writer) (ba
 			fmt.Sprintf("baseline side: %s = %s (its programs %s, from a worktree of it)", a.against, out.Base, built),
 			fmt.Sprintf("candidate side: %s (this nngbench)", out.Candidate),
 			fmt.Sprintf("run here, interleaved a b a b: %d runs a side", a.repeat),
-		}, nil
+		}, false, nil
 	case !errors.Is(err, ab.ErrUnusable):
-		return "", "", nil, err
+		return "", "", nil, false, err
 	case fallback == "":
-		return "", "", nil, usageError{fmt.Errorf("gate: %w; and no --baseline to fall back on", err)}
+		return "", "", nil, false, usageError{fmt.Errorf("gate: %w; and no --baseline to fall back on", err)}
 	}
 	why := err.Error()
 	fmt.Fprintf(log, "gate: falling back on the committed baseline %s: %s\n", fallback, why)
 	cand = filepath.Join(a.out, "candidate")
 	if err := os.RemoveAll(a.out); err != nil {
-		return "", "", nil, fmt.Errorf("gate: %w", err)
+		return "", "", nil, false, fmt.Errorf("gate: %w", err)
 	}
 	cmd := exec.CommandContext(ctx, self, append([]string{"run", "--quiet", "--repeat", fmt.Sprint(a.repeat), "--out", cand}, a.scenarios...)...)
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Run(); err != nil {
-		return "", "", nil, fmt.Errorf("gate: the candidate's runs: %w", err)
+		return "", "", nil, false, fmt.Errorf("gate: the candidate's runs: %w", err)
 	}
 	return fallback, cand, []string{
 		fmt.Sprintf("baseline side: the committed baseline %s, because %s could not be used: %s", fallback, a.against, why),
 		fmt.Sprintf("candidate side: %d runs of this nngbench, in this job", a.repeat),
-	}, nil
+	}, true, nil
 }
