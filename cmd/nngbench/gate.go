@@ -94,9 +94,14 @@ which baseline was used and why.`,
 			switch rep.Verdict {
 			case gate.Regression:
 				return errors.New(rep.Summary()) // exitGate
+
 			case gate.Incomparable:
 				return usageError{errors.New(rep.Summary())}
 			case gate.Pass:
+			}
+			if len(ab.candGates) > 0 {
+				// As nngbench run does: a scenario's own gates fail the job.
+				return fmt.Errorf("gate: the candidate's scenario gates failed in %s", strings.Join(ab.candGates, ", "))
 			}
 			return nil
 		},

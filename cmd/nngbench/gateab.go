@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -22,6 +23,8 @@ type abFlags struct {
 	out       string
 	cache     string
 	fallback  string // --fallback-max-regression
+
+	candGates []string // the candidate's runs whose scenario gates failed
 }
 
 func (a *abFlags) register(f *pflag.FlagSet) {
@@ -56,11 +59,19 @@ func (a *abFlags) sides(ctx context.Context, fallback string, log io.Writer) (ba
 		if out.Built {
 			built = "built in this job"
 		}
-		return out.BaseDir, out.CandDir, []string{
+		prov := []string{
 			fmt.Sprintf("baseline side: %s = %s (its programs %s, from a worktree of it)", a.against, out.Base, built),
 			fmt.Sprintf("candidate side: %s (this nngbench)", out.Candidate),
 			fmt.Sprintf("run here, interleaved a b a b: %d runs a side", a.repeat),
-		}, false, nil
+		}
+		if len(out.BaseGatesFailed) > 0 {
+			prov = append(prov, "the baseline's scenario gates failed in "+strings.Join(out.BaseGatesFailed, ", ")+" (compared anyway)")
+		}
+		if len(out.CandGatesFailed) > 0 {
+			a.candGates = out.CandGatesFailed
+			prov = append(prov, "the candidate's scenario gates failed in "+strings.Join(out.CandGatesFailed, ", "))
+		}
+		return out.BaseDir, out.CandDir, prov, false, nil
 	case !errors.Is(err, ab.ErrUnusable):
 		return "", "", nil, false, err
 	case fallback == "":

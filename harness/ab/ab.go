@@ -17,6 +17,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/nngbench/nngbench/harness/result"
 )
 
 // ErrUnusable marks a base that cannot be compared with: its commit does
@@ -92,6 +94,10 @@ type Outcome struct {
 	BaseBin          string // where the base's programs are
 	Built            bool   // false: they came from the cache
 	BaseDir, CandDir string // the two folders of runs, for the gate
+	// BaseGatesFailed and CandGatesFailed list the runs whose scenario
+	// gates ("commands.p99 < 50ms") failed: those runs completed and are
+	// compared; the caller decides what the candidate's failures mean.
+	BaseGatesFailed, CandGatesFailed []string
 }
 
 // Run builds (or finds) the base's programs and runs the scenarios
@@ -134,6 +140,16 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 			fmt.Fprintf(o.Log, "ab: %s %s\n", side.name, run)
 			args := append([]string{"run", "--quiet", "--out", filepath.Join(side.dir, run)}, files...)
 			msg, err := program(ctx, side.bin, "", args...)
+			if err != nil && completed(filepath.Join(side.dir, run), len(files)) {
+				// Exit 1 with every result written: the run completed and
+				// its scenario gates failed.
+				if side.base {
+					out.BaseGatesFailed = append(out.BaseGatesFailed, run)
+				} else {
+					out.CandGatesFailed = append(out.CandGatesFailed, run)
+				}
+				err = nil
+			}
 			switch {
 			case err == nil:
 			case ctx.Err() != nil:
@@ -146,6 +162,24 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		}
 	}
 	return out, nil
+}
+
+// completed is true when dir holds n results, at least one of them with
+// a failed scenario gate: what nngbench run leaves when it exits 1 for
+// its gates rather than for a failure.
+func completed(dir string, n int) bool {
+	entries, err := result.ReadDir(dir)
+	if err != nil || len(entries) != n {
+		return false
+	}
+	for _, e := range entries {
+		for _, g := range e.Result.Gates {
+			if !g.OK {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Build returns the folder with commit's programs, building them from a
