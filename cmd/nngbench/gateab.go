@@ -86,7 +86,10 @@ func (a *abFlags) sides(ctx context.Context, fallback string, log io.Writer) (ba
 	cmd := exec.CommandContext(ctx, self, append([]string{"run", "--quiet", "--repeat", fmt.Sprint(a.repeat), "--out", cand}, a.scenarios...)...)
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Run(); err != nil {
-		return "", "", nil, false, fmt.Errorf("gate: the candidate's runs: %w", err)
+		if !ab.Completed(cand, len(a.scenarios)*a.repeat) {
+			return "", "", nil, false, fmt.Errorf("gate: the candidate's runs: %w", err)
+		}
+		a.candGates = []string{cand}
 	}
 	return fallback, cand, []string{
 		fmt.Sprintf("baseline side: the committed baseline %s, because %s could not be used: %s", fallback, a.against, why),

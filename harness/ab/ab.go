@@ -140,7 +140,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 			fmt.Fprintf(o.Log, "ab: %s %s\n", side.name, run)
 			args := append([]string{"run", "--quiet", "--out", filepath.Join(side.dir, run)}, files...)
 			msg, err := program(ctx, side.bin, "", args...)
-			if err != nil && completed(filepath.Join(side.dir, run), len(files)) {
+			if err != nil && Completed(filepath.Join(side.dir, run), len(files)) {
 				// Exit 1 with every result written: the run completed and
 				// its scenario gates failed.
 				if side.base {
@@ -164,10 +164,10 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	return out, nil
 }
 
-// completed is true when dir holds n results, at least one of them with
+// Completed is true when dir holds n results, at least one of them with
 // a failed scenario gate: what nngbench run leaves when it exits 1 for
 // its gates rather than for a failure.
-func completed(dir string, n int) bool {
+func Completed(dir string, n int) bool {
 	entries, err := result.ReadDir(dir)
 	if err != nil || len(entries) != n {
 		return false
