@@ -16,6 +16,12 @@ GATE_OUT    := reports/gate
 GATE_REPEAT ?= 5
 GATE_MARGIN ?= 100%
 BASELINE    := reports/baseline
+# make gate BASE=REF compares with commit REF instead, both sides built and
+# run interleaved in this job, at AB_MARGIN; GATE_MARGIN then applies only
+# when REF cannot be used and the committed baseline stands in.
+BASE      ?=
+AB_MARGIN ?= 10%
+comma     := ,
 
 .PHONY: all build test vet fmt-check fuzz-smoke bench bench-scale suite fidelity gate lint clean
 
@@ -85,9 +91,17 @@ suite: build
 # CI's latency gate: exit 1 on a regression, 2 on input it cannot compare.
 gate: build
 	rm -rf $(GATE_OUT)
+ifeq ($(BASE),)
 	$(NNGBENCH) run --quiet --repeat $(GATE_REPEAT) --out $(GATE_OUT) scenarios/ci/*.yaml
 	$(NNGBENCH) gate --baseline $(BASELINE) --candidate $(GATE_OUT) --max-regression $(GATE_MARGIN) \
 		--markdown $(GATE_OUT)/gate.md --charts $(GATE_OUT)/compare
+else
+	@mkdir -p $(GATE_OUT)
+	$(NNGBENCH) gate --against $(BASE) --baseline $(BASELINE) --repeat $(GATE_REPEAT) --out $(GATE_OUT)/ab \
+		--scenarios $(subst $(eval) ,$(comma),$(wildcard scenarios/ci/*.yaml)) \
+		--max-regression $(AB_MARGIN) --fallback-max-regression $(GATE_MARGIN) --markdown $(GATE_OUT)/gate.md \
+		--charts $(GATE_OUT)/compare
+endif
 
 # Harness fidelity: nngbench raw mode against mangos' own perf tool (throughput, round trip),
 # and what an idle toxiproxy costs; writes $(BENCH_OUT)/fidelity.json. About 80 s.

@@ -69,6 +69,10 @@ type Cluster struct {
 	// and every worker online; zero scales with the worker count (see
 	// harness/cluster's Options.ReadyTimeout).
 	ReadyTimeout time.Duration
+	// HandlerDelay is a fixed cost the workers add to every command they
+	// serve (the worker's handler_delay_us), to the microsecond: a
+	// regression to dial for testing a latency gate.
+	HandlerDelay time.Duration
 }
 
 // Workload is one stream of messages in one pattern.

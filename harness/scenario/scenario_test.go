@@ -267,6 +267,35 @@ func TestClusterReadyTimeout(t *testing.T) {
 	}
 }
 
+func TestClusterHandlerDelay(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		value string
+		want  time.Duration
+		err   string
+	}{
+		{"250us", 250 * time.Microsecond, ""},
+		{"0s", 0, ""},
+		{"1500ns", 0, "h.yaml:3: cluster.handler_delay: must be whole microseconds, at most 1s, got 1.5µs"},
+		{"2s", 0, "h.yaml:3: cluster.handler_delay: must be whole microseconds, at most 1s, got 2s"},
+	} {
+		s, err := scenario.Parse("h.yaml", []byte("name: h\nduration: 1s\ncluster: {handler_delay: "+tc.value+"}\nworkloads: [{pattern: reqrep, rate: 1/s}]\n"))
+		if tc.err != "" {
+			if err == nil || err.Error() != tc.err {
+				t.Errorf("%s: error %v, want %q", tc.value, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tc.value, err)
+		}
+		if s.Cluster.HandlerDelay != tc.want {
+			t.Errorf("%s: handler_delay %v, want %v", tc.value, s.Cluster.HandlerDelay, tc.want)
+		}
+		checkRoundTrip(t, s)
+	}
+}
+
 func workers(n int) []string {
 	var out []string
 	for i := 1; i <= n; i++ {
