@@ -267,7 +267,7 @@ func (r *runner) runWorkloads(ctx context.Context) []outcome {
 		spec := r.spec(i, w)
 		wg.Go(func() {
 			if w.Mode == scenario.ModeImpl {
-				outs[i].out, outs[i].err = r.o.Impl(ctx, implload.Spec{Spec: spec, Endpoint: w.Endpoint, Task: w.Task}, r.cluster)
+				outs[i].out, outs[i].err = r.o.Impl(ctx, implload.Spec{Spec: spec, Endpoint: w.Endpoint, Task: w.Task, Via: w.Via}, r.cluster)
 				return
 			}
 			raw := load.Spec{Spec: spec, Transport: r.s.Transport, Peers: r.s.Workers}

@@ -22,7 +22,7 @@ func (s *Scenario) YAML() ([]byte, error) {
 	}
 	for _, w := range s.Workloads {
 		fw := fileWorkload{Name: w.Name, Pattern: string(w.Pattern), Mode: string(w.Mode),
-			Concurrency: w.Concurrency, Size: w.Size.String(), Endpoint: w.Endpoint, Task: w.Task}
+			Concurrency: w.Concurrency, Size: w.Size.String(), Endpoint: w.Endpoint, Task: w.Task, Via: w.Via}
 		if w.Rate.PerSecond > 0 {
 			fw.Rate = w.Rate.String()
 		}
@@ -88,6 +88,7 @@ type fileWorkload struct {
 	Concurrency int    `yaml:"concurrency,omitempty"`
 	Size        string `yaml:"size"`
 	Endpoint    string `yaml:"endpoint,omitempty"`
+	Via         string `yaml:"via,omitempty"`
 	Task        string `yaml:"task,omitempty"`
 }
 

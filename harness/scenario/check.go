@@ -138,6 +138,9 @@ func (d *decoder) checkWorkload(w *Workload, p string) {
 	} else if w.Pattern == PatternReqRep && !d.has(p+".endpoint") {
 		w.Endpoint = DefaultEndpoint
 	}
+	if d.has(p+".via") && d.ok(p+".pattern") && (w.Pattern != PatternReqRep || w.Mode != ModeImpl) {
+		d.report(p+".via", 0, nil, "only for pattern reqrep in mode impl, not %s in mode %s", w.Pattern, w.Mode)
+	}
 	if d.ok(p+".task") && d.ok(p+".pattern") && w.Pattern != PatternPushPull {
 		d.report(p+".task", 0, nil, "only for pattern pushpull, not %s", w.Pattern)
 	} else if w.Pattern == PatternPushPull && !d.has(p+".task") {

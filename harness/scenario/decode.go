@@ -165,6 +165,15 @@ func (d *decoder) workload(n *yaml.Node, path string) Workload {
 			}
 		},
 		"task": func(v *yaml.Node, p string) { w.Task, _ = parsed(d, v, p, "a task", parseTask) },
+		"via": func(v *yaml.Node, p string) {
+			switch e, _ := d.str(v, p); e {
+			case ViaDirect:
+			case ViaControlPlane:
+				w.Via = e
+			default:
+				d.report(p, 0, nil, "want %s or %s, got %q", ViaDirect, ViaControlPlane, e)
+			}
+		},
 	})
 	return w
 }

@@ -85,8 +85,20 @@ type Workload struct {
 	Size        SizeRange // payload bytes; default 1KiB
 	Endpoint    string    // reqrep only; default /health
 	Task        string    // pushpull only: echo, sleep or hash; default echo
-	Line        int       // where it starts in the file, for messages about it later
+	// Via is how impl reqrep reaches the workers: "" (direct) calls each
+	// worker's command socket; ViaControlPlane sends each command through
+	// the control plane's relay (client -> control plane -> worker and
+	// back), the path of a client that reaches the cluster only through
+	// its control plane.
+	Via  string
+	Line int // where it starts in the file, for messages about it later
 }
+
+// Values of Workload.Via.
+const (
+	ViaDirect       = "direct"
+	ViaControlPlane = "controlplane"
+)
 
 // Fault is one entry of the timeline. Fields that do not apply to Kind are
 // zero.

@@ -361,3 +361,32 @@ func withoutLines(s *scenario.Scenario) scenario.Scenario {
 	}
 	return c
 }
+
+func TestWorkloadVia(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		workload, want, err string
+	}{
+		{"{pattern: reqrep, rate: 1/s, via: controlplane}", scenario.ViaControlPlane, ""},
+		{"{pattern: reqrep, rate: 1/s, via: direct}", "", ""},
+		{"{pattern: reqrep, rate: 1/s}", "", ""},
+		{"{pattern: reqrep, rate: 1/s, via: carrier-pigeon}", "", `v.yaml:4: workloads[0].via: want direct or controlplane, got "carrier-pigeon"`},
+		{"{pattern: pushpull, rate: 1/s, via: controlplane}", "", "v.yaml:4: workloads[0].via: only for pattern reqrep in mode impl, not pushpull in mode impl"},
+		{"{pattern: reqrep, mode: raw, rate: 1/s, via: controlplane}", "", "v.yaml:4: workloads[0].via: only for pattern reqrep in mode impl, not reqrep in mode raw"},
+	} {
+		s, err := scenario.Parse("v.yaml", []byte("name: v\nduration: 1s\nworkloads:\n  - "+tc.workload+"\n"))
+		if tc.err != "" {
+			if err == nil || err.Error() != tc.err {
+				t.Errorf("%s: error %v, want %q", tc.workload, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tc.workload, err)
+		}
+		if s.Workloads[0].Via != tc.want {
+			t.Errorf("%s: via %q, want %q", tc.workload, s.Workloads[0].Via, tc.want)
+		}
+		checkRoundTrip(t, s)
+	}
+}
