@@ -27,6 +27,7 @@ func Result(h *history.History) (*result.Result, map[string]result.HistogramPair
 	}
 	hists := map[string]result.HistogramPair{}
 	for i, w := range m.Workloads {
+		w.Interval = m.Interval
 		var tapes [][]history.Op
 		if i < len(h.Tapes) {
 			tapes = h.Tapes[i]

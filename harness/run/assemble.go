@@ -5,7 +5,6 @@ import (
 
 	"github.com/nngbench/nngbench/harness/analyze"
 	"github.com/nngbench/nngbench/harness/history"
-	"github.com/nngbench/nngbench/harness/record"
 	"github.com/nngbench/nngbench/harness/result"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
@@ -58,7 +57,7 @@ func (r *runner) history() *history.History {
 	for _, err := range r.failures {
 		skel.Invalid = append(skel.Invalid, err.Error())
 	}
-	m := history.Meta{Schema: history.Schema, Result: skel, Interval: record.DefaultInterval, Events: events}
+	m := history.Meta{Schema: history.Schema, Result: skel, Interval: s.SeriesInterval(), Events: events}
 	if r.cause != nil {
 		m.Interrupted = r.stopped
 	}
