@@ -10,11 +10,11 @@ import (
 )
 
 // result writes the run's history, reads it back, and derives from what it
-// read the result and the workloads' histograms: the figures of a run are
+// read the result, the workloads' histograms and their interval logs: the figures of a run are
 // those `nngbench analyze` gets again from its history, byte for byte. A
 // history that cannot be written is analyzed as it is, and the error is
 // returned.
-func (r *runner) result() (*result.Result, map[string]result.HistogramPair, error) {
+func (r *runner) result() (analyze.Derived, error) {
 	h := r.history()
 	err := history.WriteFile(r.o.Dir, h)
 	if err == nil {
@@ -23,8 +23,7 @@ func (r *runner) result() (*result.Result, map[string]result.HistogramPair, erro
 			h = back
 		}
 	}
-	res, hists := analyze.Result(h)
-	return res, hists, err
+	return analyze.Derive(h), err
 }
 
 // history is the run as a history: the result's skeleton (what the run
