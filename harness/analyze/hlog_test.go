@@ -69,4 +69,3 @@ func TestCommittedHistoryLogs(t *testing.T) {
 		})
 	}
 }
-

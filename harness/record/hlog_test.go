@@ -92,7 +92,6 @@ func TestLogDecodedByHdrHistogramJS(t *testing.T) {
 	}
 }
 
-
 func keys[V any](m map[string]V) string {
 	var ks []string
 	for k := range m {
