@@ -109,19 +109,19 @@ func distribution(src string, w result.Workload, suffix string) (xys plotter.XYs
 	return spectrumXY(w.LatencyUncorrected), false, nil
 }
 
-// percentileChart draws each workload's latency against its percentile,
-// corrected (solid) and uncorrected (dashed), from every step of the
-// .hgrm files in src, on HdrHistogram's log-scaled percentile axis.
-func percentileChart(src string, r *result.Result) (*chart, error) {
-	c := newChart("Latency by percentile: "+r.Scenario,
-		"percentile (every step of the .hgrm distribution)", "latency (ms)")
-	// Bottom right: latency rises with the percentile, so the curves
-	// leave that corner empty.
-	c.p.Legend.Top = false
-	c.p.Add(plotter.NewGrid())
-	top := 1e5
+// curve is one line of the percentile chart.
+type curve struct {
+	name   string
+	xys    plotter.XYs
+	colour int // the workload's index
+	dashed bool
+}
+
+// percentileCurves are each workload's corrected and uncorrected curves,
+// from the .hgrm files in src where they are.
+func percentileCurves(src string, r *result.Result) ([]curve, error) {
+	var out []curve
 	for i, w := range r.Workloads {
-		col := colour(i)
 		for _, s := range []struct {
 			suffix, name string
 			dashed       bool
@@ -134,12 +134,33 @@ func percentileChart(src string, r *result.Result) (*chart, error) {
 			if !whole {
 				name += " (6 points, no .hgrm)"
 			}
-			if err := c.line(name, xys, col, s.dashed, true); err != nil {
-				return nil, err
-			}
-			for _, xy := range xys {
-				top = max(top, xy.X)
-			}
+			out = append(out, curve{name: name, xys: xys, colour: i, dashed: s.dashed})
+		}
+	}
+	return out, nil
+}
+
+// percentileChart draws each workload's latency against its percentile,
+// corrected (solid) and uncorrected (dashed), from every step of the
+// .hgrm files in src, on HdrHistogram's log-scaled percentile axis.
+func percentileChart(src string, r *result.Result) (*chart, error) {
+	curves, err := percentileCurves(src, r)
+	if err != nil {
+		return nil, err
+	}
+	c := newChart("Latency by percentile: "+r.Scenario,
+		"percentile (every step of the .hgrm distribution)", "latency (ms)")
+	// Bottom right: latency rises with the percentile, so the curves
+	// leave that corner empty.
+	c.p.Legend.Top = false
+	c.p.Add(plotter.NewGrid())
+	top := 1e5
+	for _, cv := range curves {
+		if err := c.line(cv.name, cv.xys, colour(cv.colour), cv.dashed, true); err != nil {
+			return nil, err
+		}
+		for _, xy := range cv.xys {
+			top = max(top, xy.X)
 		}
 	}
 	c.p.X.Min, c.p.X.Max = 1, 2*top

@@ -26,7 +26,7 @@ var (
 )
 
 // workloadShapes tell the workloads apart; the outcome is the colour.
-var workloadShapes = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.TriangleGlyph{}, draw.SquareGlyph{}}
+var workloadShapes = []draw.GlyphDrawer{draw.CircleGlyph{}, draw.PyramidGlyph{}, draw.BoxGlyph{}} // filled, so each point shows its colour
 
 // rawChart is every operation of a run as a point, time against latency,
 // coloured by outcome, with a lane per fault above the data and the legend
