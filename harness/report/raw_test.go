@@ -56,7 +56,7 @@ func rawFixture() (*result.Result, *history.History) {
 			history.ReceiptOp(0, i, 0, due+int64(2*ms), 8), history.ReceiptOp(0, i, 1, due+int64(4*ms), 8))
 	}
 	h := &history.History{
-		Meta: history.Meta{Workloads: []history.Workload{{Name: "cmds"}, {Name: "cast"}}},
+		Meta:  history.Meta{Workloads: []history.Workload{{Name: "cmds"}, {Name: "cast"}}},
 		Tapes: [][][]history.Op{{cmds}, {cast}},
 	}
 	at := func(s float64) time.Time { return rawT0.Add(time.Duration(s * float64(time.Second))) }
