@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/nngbench/nngbench/harness/analyze"
 	"github.com/nngbench/nngbench/harness/history"
@@ -67,5 +68,35 @@ func TestCommittedHistoryLogs(t *testing.T) {
 				t.Errorf("the tags hold %d values, the untagged series %d", sum, all.Count)
 			}
 		})
+	}
+}
+
+// TestIntervalFromHistory: the history's interval is the result's: the
+// committed run (1 s) analyzed at 100 ms has ten points for each of its
+// own, spaced 0.1 s, counting the same receipts.
+func TestIntervalFromHistory(t *testing.T) {
+	h, err := history.ReadFile(filepath.Join("..", "..", "reports", "latest", "faults-combined"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Meta.Interval != time.Second {
+		t.Fatalf("committed history's interval %v, want 1s", h.Meta.Interval)
+	}
+	coarse, _ := analyze.Result(h)
+	h.Meta.Interval = 100 * time.Millisecond
+	fine, _ := analyze.Result(h)
+	for i, w := range fine.Workloads {
+		c := coarse.Workloads[i]
+		var nc, nf int64
+		for _, iv := range c.Intervals {
+			nc += iv.Received
+		}
+		for _, iv := range w.Intervals {
+			nf += iv.Received
+		}
+		if len(w.Intervals) < 10*(len(c.Intervals)-1) || w.Intervals[1].TS != 0.1 || nf != nc {
+			t.Errorf("%s: %d intervals at 100 ms (second at %gs, %d received) against %d at 1 s (%d received)",
+				w.Name, len(w.Intervals), w.Intervals[1].TS, nf, len(c.Intervals), nc)
+		}
 	}
 }
