@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Installs hdr-histogram-js (the second implementation that decodes the
-# .hlog files in the tests, through internal/hdrjs) into a cache folder, once,
-# and prints
-# that folder. The version is pinned: the test compares against it.
+# .hlog files in the tests, through internal/hdrjs) into a cache folder,
+# once, and prints that folder. The version is pinned: the test compares against it.
 set -euo pipefail
 version=3.0.1
 dir=${NNGBENCH_HDRJS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/nngbench/hdr-histogram-js-$version}
