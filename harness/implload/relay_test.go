@@ -29,7 +29,7 @@ func TestReqRepViaControlPlane(t *testing.T) {
 		if p.Sent == 0 || p.Received != p.Sent || p.Lost != 0 {
 			t.Errorf("%s: %+v", w, p.Loss)
 		}
-		sent += uint64(p.Sent) //nolint:gosec // counts
+		sent += uint64(p.Sent)                                 //nolint:gosec // counts
 		if got := after[w] - before[w]; got < uint64(p.Sent) { //nolint:gosec // counts
 			t.Errorf("%s: the control plane sent it %d requests, the driver %d", w, got, p.Sent)
 		}

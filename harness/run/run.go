@@ -18,6 +18,7 @@ import (
 	"github.com/nngbench/nngbench/harness/implload"
 	"github.com/nngbench/nngbench/harness/load"
 	"github.com/nngbench/nngbench/harness/peer"
+	"github.com/nngbench/nngbench/harness/record"
 	"github.com/nngbench/nngbench/harness/report"
 	"github.com/nngbench/nngbench/harness/result"
 	"github.com/nngbench/nngbench/harness/scenario"
@@ -332,13 +333,19 @@ func senders(w scenario.Workload, workers int) int {
 // write builds the result, writes it and its report, and returns it with
 // every error of the run.
 func (r *runner) write() (*result.Result, error) {
-	res, hists, herr := r.result()
+	d, herr := r.result()
+	res := d.Result
 	errs := r.errors()
 	if herr != nil {
 		errs = append(errs, herr)
 	}
-	if err := result.Write(r.o.Dir, res, hists); err != nil {
+	if err := result.Write(r.o.Dir, res, d.Histograms); err != nil {
 		return res, errors.Join(append(errs, err)...)
+	}
+	for _, l := range d.Logs {
+		if err := record.WriteLogFile(r.o.Dir, l); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if err := report.Write(r.o.Dir, res); err != nil {
 		errs = append(errs, err)

@@ -13,7 +13,7 @@ import (
 func (s *Scenario) YAML() ([]byte, error) {
 	out := fileScenario{
 		Name: s.Name, Description: s.Description, Transport: string(s.Transport),
-		Seed: s.Seed, Warmup: nonZero(s.Warmup), Duration: s.Duration.String(), Cluster: fileClusterOf(s.Cluster),
+		Seed: s.Seed, Warmup: nonZero(s.Warmup), Duration: s.Duration.String(), Interval: nonZero(s.Interval), Cluster: fileClusterOf(s.Cluster),
 	}
 	if len(s.Sweep) > 0 {
 		out.Sweep = &fileSweep{Workers: s.Sweep}
@@ -57,6 +57,7 @@ type fileScenario struct {
 	Seed        int64          `yaml:"seed"`
 	Warmup      string         `yaml:"warmup,omitempty"`
 	Duration    string         `yaml:"duration"`
+	Interval    string         `yaml:"interval,omitempty"`
 	Cluster     *fileCluster   `yaml:"cluster,omitempty"`
 	Workloads   []fileWorkload `yaml:"workloads"`
 	Faults      []fileFault    `yaml:"faults,omitempty"`

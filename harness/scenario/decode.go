@@ -47,6 +47,7 @@ func (d *decoder) scenario(root *yaml.Node) (*Scenario, [][]target) {
 		},
 		"warmup":   func(v *yaml.Node, p string) { s.Warmup, _ = d.duration(v, p, false) },
 		"duration": func(v *yaml.Node, p string) { s.Duration, _ = d.duration(v, p, true) },
+		"interval": func(v *yaml.Node, p string) { s.Interval, _ = d.duration(v, p, true) },
 		"cluster":  func(v *yaml.Node, p string) { s.Cluster = d.cluster(v, p) },
 		"workloads": func(v *yaml.Node, p string) {
 			d.list(v, p, func(v *yaml.Node, p string) { s.Workloads = append(s.Workloads, d.workload(v, p)) })

@@ -45,10 +45,42 @@ type Scenario struct {
 	Seed      int64 // for every random choice of the run, so a run can be repeated
 	Warmup    time.Duration
 	Duration  time.Duration // measured time, after Warmup
+	// Interval is the width of the result's time series (its intervals,
+	// the plots over time and the .hlog); 0 takes the default
+	// (SeriesInterval).
+	Interval  time.Duration
 	Cluster   Cluster
 	Workloads []Workload // at least one
 	Faults    []Fault    // the timeline, in file order
 	Gates     []Gate
+}
+
+// Series intervals: the defaults, and the bounds of an `interval:` key.
+const (
+	// ShortRunInterval is the default interval of a run under a minute:
+	// a 0.25 s detection or a 1 s pause spans several points, not one.
+	ShortRunInterval = 100 * time.Millisecond
+	// LongRunInterval is the default from a minute on.
+	LongRunInterval = time.Second
+	// MinInterval is the finest interval a scenario may ask for.
+	MinInterval = time.Millisecond
+	// MaxIntervals bounds the intervals of one run, and with them the
+	// memory of the per-interval histograms (some 20 KB each).
+	MaxIntervals = 10_000
+)
+
+// SeriesInterval is the width of the run's time series: Interval if set,
+// else ShortRunInterval for a measured window under a minute and
+// LongRunInterval from a minute on.
+func (s *Scenario) SeriesInterval() time.Duration {
+	switch {
+	case s.Interval > 0:
+		return s.Interval
+	case s.Duration < time.Minute:
+		return ShortRunInterval
+	default:
+		return LongRunInterval
+	}
 }
 
 // Cluster overrides control-plane and worker settings. A zero field keeps

@@ -390,3 +390,40 @@ func TestWorkloadVia(t *testing.T) {
 		checkRoundTrip(t, s)
 	}
 }
+
+// TestSeriesInterval: 100 ms under a minute, so that a sub-second fault
+// spans points; 1 s from a minute on; an `interval:` key wins either way.
+func TestSeriesInterval(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		yaml string
+		want time.Duration
+	}{
+		{"short run", "duration: 10s\n", 100 * time.Millisecond},
+		{"just under a minute", "duration: 59.9s\n", 100 * time.Millisecond},
+		{"a minute", "duration: 1m\n", time.Second},
+		{"long run", "duration: 10m\n", time.Second},
+		{"set on a short run", "duration: 10s\ninterval: 250ms\n", 250 * time.Millisecond},
+		{"set on a long run", "duration: 10m\ninterval: 100ms\n", 100 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s, err := scenario.Parse("x.yaml", []byte("name: x\n"+tc.yaml+"workloads:\n  - {pattern: reqrep, rate: 1/s}\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := s.SeriesInterval(); got != tc.want {
+				t.Errorf("SeriesInterval = %v, want %v", got, tc.want)
+			}
+			// The canonical form keeps the key, and only when it was set.
+			y, err := s.YAML()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if has := strings.Contains(string(y), "interval: "); has != (s.Interval != 0) {
+				t.Errorf("canonical YAML has interval %v, scenario's Interval %v:\n%s", has, s.Interval, y)
+			}
+		})
+	}
+}
