@@ -2,6 +2,7 @@ package controlplane
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"strconv"
@@ -34,8 +35,16 @@ func (cp *ControlPlane) SetConfig(ctx context.Context, values map[string]string)
 	maps.Copy(next.Values, values)
 	data, err := envelope.DataOf(next)
 	if err == nil {
+		// Stored before it is published: a restarted control plane that
+		// forgot a version workers have would publish another one under
+		// the same number.
+		err = cp.store.commit(op{kind: opPutConfig, key: next.Version, val: data})
+	}
+	if err == nil {
 		// Published under the lock, so that versions go out in order.
-		_, err = cp.pub.Publish(api.TopicConfigUpdate, data)
+		if _, err = cp.pub.Publish(api.TopicConfigUpdate, data); err != nil {
+			err = errors.Join(err, cp.store.commit(op{kind: opDeleteConfig, key: next.Version}))
+		}
 	}
 	if err != nil {
 		cp.cfgMu.Unlock()
@@ -54,4 +63,20 @@ func (cp *ControlPlane) Config() api.ConfigSnapshot {
 	cp.cfgMu.Lock()
 	defer cp.cfgMu.Unlock()
 	return api.ConfigSnapshot{Version: cp.snapshot.Version, Values: maps.Clone(cp.snapshot.Values)}
+}
+
+// ConfigHistory returns the config versions above after, oldest first, at
+// most limit of them (limit < 1: 100). With a data_dir it has every version
+// since the data began; without, only the latest is kept.
+func (cp *ControlPlane) ConfigHistory(after uint64, limit int) ([]api.ConfigSnapshot, error) {
+	if limit < 1 {
+		limit = 100
+	}
+	if cp.store.durable() {
+		return cp.store.configHistory(after, limit)
+	}
+	if latest := cp.Config(); latest.Version > after {
+		return []api.ConfigSnapshot{latest}, nil
+	}
+	return nil, nil
 }

@@ -292,7 +292,7 @@ func (f *fakeWorker) work() {
 		}
 		rb := api.ResultBatch{}
 		for _, task := range batch.Tasks {
-			rb.Results = append(rb.Results, api.TaskResult{TaskID: task.ID, NodeID: f.id, Output: task.Payload})
+			rb.Results = append(rb.Results, api.TaskResult{TaskID: task.ID, NodeID: f.id, Lease: task.Lease, Output: task.Payload})
 		}
 		sends := 1
 		if f.twice.Load() {
