@@ -165,10 +165,10 @@ const rejectReportEvery = 5 * time.Second
 
 // rejectLog counts the results rejected since its last warning.
 type rejectLog struct {
-	mu             sync.Mutex
-	last           time.Time
+	mu              sync.Mutex
+	last            time.Time
 	rejected, stale uint64
-	senders        map[string]bool
+	senders         map[string]bool
 }
 
 // countRejected notes a batch's rejected and stale results, and warns of

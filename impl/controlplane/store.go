@@ -41,18 +41,18 @@ type store interface {
 type opKind uint8
 
 const (
-	opNone          opKind = iota // only a counter change, or a barrier
-	opPutChunk                    // key: chunk seq; val: the chunk's tasks
-	opPutDone                     // key: chunk seq; val: bitmap of its completed tasks
-	opDeleteChunk                 // key: chunk seq: every task of it completed
-	opPutLease                    // key: lease no; val: encodeLease
-	opDeleteLease                 // key: lease no
-	opPutNode                     // id: node id; val: its address
-	opPutInstance                 // id: instance id; val: api.Instance JSON
-	opDeleteInstance              // id: instance id, remembered as deleted
-	opMarkDeleted                 // id: instance id, remembered as deleted
-	opPutConfig                   // key: version; val: api.ConfigSnapshot JSON
-	opDeleteConfig                // key: version
+	opNone           opKind = iota // only a counter change, or a barrier
+	opPutChunk                     // key: chunk seq; val: the chunk's tasks
+	opPutDone                      // key: chunk seq; val: bitmap of its completed tasks
+	opDeleteChunk                  // key: chunk seq: every task of it completed
+	opPutLease                     // key: lease no; val: encodeLease
+	opDeleteLease                  // key: lease no
+	opPutNode                      // id: node id; val: its address
+	opPutInstance                  // id: instance id; val: api.Instance JSON
+	opDeleteInstance               // id: instance id, remembered as deleted
+	opMarkDeleted                  // id: instance id, remembered as deleted
+	opPutConfig                    // key: version; val: api.ConfigSnapshot JSON
+	opDeleteConfig                 // key: version
 )
 
 // op is one write. accepted and completed add to the stored task counters
@@ -110,9 +110,9 @@ func (memStore) load() (*restored, error) {
 	return &restored{key: key, epoch: 1, nodes: map[string]string{}, config: api.ConfigSnapshot{Values: map[string]string{}}}, nil
 }
 
-func (memStore) enqueue(...op)        {}
-func (memStore) commit(...op) error   { return nil }
-func (memStore) close() error         { return nil }
+func (memStore) enqueue(...op)      {}
+func (memStore) commit(...op) error { return nil }
+func (memStore) close() error       { return nil }
 func (memStore) configHistory(uint64, int) ([]api.ConfigSnapshot, error) {
 	return nil, nil
 }
