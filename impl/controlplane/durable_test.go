@@ -217,8 +217,8 @@ func TestForgedResultsRejected(t *testing.T) {
 			forged := []api.TaskResult{
 				{TaskID: "never-issued", NodeID: "worker-b", Lease: first},
 				{TaskID: "never-issued-either", NodeID: "worker-b"},
-				{TaskID: "t-0", NodeID: "worker-b"},                                          // no token
-				{TaskID: "t-1", NodeID: "worker-a", Lease: first},                            // t-0's token
+				{TaskID: "t-0", NodeID: "worker-b"},                                            // no token
+				{TaskID: "t-1", NodeID: "worker-a", Lease: first},                              // t-0's token
 				{TaskID: "t-2", NodeID: "worker-a", Lease: "0000000000000001deadbeefdeadbeef"}, // made up
 				{TaskID: "t-2", NodeID: "worker-b", Lease: "not hex"},
 			}
