@@ -23,6 +23,7 @@ func controlPlaneConfig(o Options, n *network, tls tlsconf.Config) controlplane.
 	m.AdminAddress = n.listenAddress("cp.admin")
 	m.TLS = tls
 	cfg.MetricsAddress = "127.0.0.1:0"
+	cfg.DataDir = filepath.Join(o.Dir, "controlplane.data") // the run's own: a restarted control plane keeps its state
 	t := o.Timing
 	setSeconds(&m.HeartbeatInterval, t.HeartbeatInterval)
 	setSeconds(&m.HeartbeatTimeout, t.HeartbeatTimeout)
