@@ -74,6 +74,7 @@ type ControlPlane struct {
 	store       store
 	storeFailed atomic.Bool // its failure has been logged
 	rejects     rejectLog
+	rounds      chan round // from dispatch to sendRounds (data_dir)
 }
 
 // New checks cfg and opts; it opens nothing until Start.
@@ -95,6 +96,7 @@ func New(cfg Config, opts Options) (*ControlPlane, error) {
 		kick:     make(chan struct{}, 1),
 		snapshot: api.ConfigSnapshot{Values: map[string]string{}},
 		store:    memStore{},
+		rounds:   make(chan round, roundsInFlight),
 	}
 	cp.ctx, cp.cancel = context.WithCancel(context.Background())
 	cp.tasks = newTaskQueue(cfg.Tasks.BatchSize, taskBudget(cfg), opts.MaxLeasedTasks)
@@ -134,6 +136,7 @@ func (cp *ControlPlane) Start(ctx context.Context) error {
 	cp.goroutine(cp.monitor)
 	cp.goroutine(cp.repairLoop)
 	cp.goroutine(cp.dispatch)
+	cp.goroutine(cp.sendRounds)
 	cp.goroutine(cp.readResults)
 	cp.log.Info(fmt.Sprintf("Control plane %s started", cp.cfg.NodeID), "bind", cp.addrs["bind"], "admin", cp.addrs["admin"])
 	return nil

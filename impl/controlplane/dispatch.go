@@ -21,13 +21,16 @@ const leaseGrace = 10
 // at once, and under load tasks pile up while a push waits, so the next
 // message carries a full batch. It also requeues the tasks whose lease
 // ended without a result.
+//
+// With a data_dir a round's leases are stored before it goes out: the
+// dispatcher queues their write and hands the round to sendRounds, which
+// waits for the write and sends, while the dispatcher makes the next
+// round; a round takes whatever is queued, up to the window, so that one
+// commit serves many batches.
 func (cp *ControlPlane) dispatch(ctx context.Context) {
 	q := cp.tasks
 	leaseFor := cp.cfg.Tasks.Lease.D()
 	grace := leaseFor / leaseGrace
-	// With a data_dir each round's leases are stored before they go out,
-	// so a round takes whatever is queued, up to the window: one commit
-	// for many batches.
 	rounds := 1
 	if q.durable {
 		rounds = max(1, cmp.Or(q.window, 256*q.batch)/q.batch)
@@ -39,13 +42,8 @@ func (cp *ControlPlane) dispatch(ctx context.Context) {
 		d := q.next(now, leaseFor, grace, rounds)
 		cp.redelivered(d.redelivered, now)
 		if len(d.batches) > 0 {
-			if q.durable {
-				cp.storeLeases(d)
-			}
-			for _, l := range d.batches {
-				if !cp.sendBatch(ctx, q.wire(l)) {
-					return
-				}
+			if !cp.handOff(ctx, d) {
+				return
 			}
 			continue
 		}
@@ -62,6 +60,73 @@ func (cp *ControlPlane) dispatch(ctx context.Context) {
 	}
 }
 
+// round is batches whose leases are being stored.
+type round struct {
+	batches []*leaseRec
+	stored  <-chan error
+}
+
+// roundsInFlight bounds the rounds stored and not yet sent.
+const roundsInFlight = 8
+
+// handOff sends d's batches, or with a data_dir queues the write of their
+// leases (and the removal of those no task holds any more) and hands them
+// to sendRounds; false once ctx has ended.
+func (cp *ControlPlane) handOff(ctx context.Context, d dispatchable) bool {
+	q := cp.tasks
+	if !q.durable {
+		for _, l := range d.batches {
+			if !cp.sendBatch(ctx, q.wire(l)) {
+				return false
+			}
+		}
+		return true
+	}
+	ops := make([]op, 0, len(d.batches)+len(d.ended))
+	for _, l := range d.batches {
+		ops = append(ops, op{kind: opPutLease, key: l.no, val: encodeLease(l.until, l.tasks)})
+	}
+	for _, no := range d.ended {
+		ops = append(ops, op{kind: opDeleteLease, key: no})
+	}
+	select {
+	case cp.rounds <- round{batches: d.batches, stored: cp.store.commitAsync(ops...)}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// sendRounds sends each round once its leases are stored: a restarted
+// control plane then knows every lease a worker may hold, and its token
+// still completes the task. If the store fails the batches go out all the
+// same (the store refuses every later write, new tasks included, so
+// nothing more is promised).
+func (cp *ControlPlane) sendRounds(ctx context.Context) {
+	q := cp.tasks
+	for {
+		var r round
+		select {
+		case <-ctx.Done():
+			return
+		case r = <-cp.rounds:
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case err := <-r.stored:
+			if err != nil && cp.storeFailed.CompareAndSwap(false, true) {
+				cp.log.Error("Could not store task leases; tasks are dispatched, but no more are accepted", "error", err)
+			}
+		}
+		for _, l := range r.batches {
+			if !cp.sendBatch(ctx, q.wire(l)) {
+				return
+			}
+		}
+	}
+}
+
 func (cp *ControlPlane) redelivered(ids []string, now time.Time) {
 	if len(ids) == 0 {
 		return
@@ -72,24 +137,6 @@ func (cp *ControlPlane) redelivered(ids []string, now time.Time) {
 		events[i] = Event{Kind: TaskRedelivered, Task: id, At: now}
 	}
 	cp.emit(events...)
-}
-
-// storeLeases writes a round's leases, and forgets those no task holds any
-// more, before any of them goes out: a restarted control plane then knows
-// every lease a worker may hold, and its token still completes the task.
-// If the store fails the batches go out all the same (the store refuses
-// every later write, new tasks included, so nothing more is promised).
-func (cp *ControlPlane) storeLeases(d dispatchable) {
-	ops := make([]op, 0, len(d.batches)+len(d.ended))
-	for _, l := range d.batches {
-		ops = append(ops, op{kind: opPutLease, key: l.no, val: encodeLease(l.until, l.tasks)})
-	}
-	for _, no := range d.ended {
-		ops = append(ops, op{kind: opDeleteLease, key: no})
-	}
-	if err := cp.store.commit(ops...); err != nil && cp.storeFailed.CompareAndSwap(false, true) {
-		cp.log.Error("Could not store task leases; tasks are dispatched, but no more are accepted", "error", err)
-	}
 }
 
 // sendBatch pushes one batch; false once ctx has ended. A batch that

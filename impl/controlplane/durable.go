@@ -98,23 +98,23 @@ func (s *boltStore) enqueue(ops ...op) {
 	s.signal()
 }
 
-func (s *boltStore) commit(ops ...op) error {
+func (s *boltStore) commit(ops ...op) error { return <-s.commitAsync(ops...) }
+
+func (s *boltStore) commitAsync(ops ...op) <-chan error {
 	done := make(chan error, 1)
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	switch {
 	case s.closed:
-		s.mu.Unlock()
-		return fmt.Errorf("%w: %w", ErrStore, ErrClosed)
+		done <- fmt.Errorf("%w: %w", ErrStore, ErrClosed)
 	case s.err != nil:
-		err := s.err
-		s.mu.Unlock()
-		return err
+		done <- s.err
+	default:
+		s.queue = append(s.queue, ops...)
+		s.waiters = append(s.waiters, done)
+		s.signal()
 	}
-	s.queue = append(s.queue, ops...)
-	s.waiters = append(s.waiters, done)
-	s.mu.Unlock()
-	s.signal()
-	return <-done
+	return done
 }
 
 func (s *boltStore) signal() {

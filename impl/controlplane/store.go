@@ -30,6 +30,9 @@ type store interface {
 	// commit queues ops and returns once they, and every op queued before
 	// them, are durable.
 	commit(ops ...op) error
+	// commitAsync is commit that does not wait: the channel gets commit's
+	// error.
+	commitAsync(ops ...op) <-chan error
 	// configHistory returns the config versions above after, oldest
 	// first, at most limit of them.
 	configHistory(after uint64, limit int) ([]api.ConfigSnapshot, error)
@@ -112,7 +115,12 @@ func (memStore) load() (*restored, error) {
 
 func (memStore) enqueue(...op)      {}
 func (memStore) commit(...op) error { return nil }
-func (memStore) close() error       { return nil }
+func (memStore) commitAsync(...op) <-chan error {
+	done := make(chan error, 1)
+	done <- nil
+	return done
+}
+func (memStore) close() error { return nil }
 func (memStore) configHistory(uint64, int) ([]api.ConfigSnapshot, error) {
 	return nil, nil
 }
