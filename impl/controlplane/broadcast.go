@@ -30,8 +30,12 @@ func (cp *ControlPlane) SetConfig(ctx context.Context, values map[string]string)
 	if _, ok := values[""]; ok {
 		return api.ConfigSnapshot{}, fmt.Errorf("%w: empty config key", ErrBadRequest)
 	}
-	cp.cfgMu.Lock()
-	next := api.ConfigSnapshot{Version: cp.snapshot.Version + 1, Values: maps.Clone(cp.snapshot.Values)}
+	// pubMu, not cfgMu, is held while the version is stored and published:
+	// heartbeats, which read the current version, do not wait for a disk.
+	cp.pubMu.Lock()
+	defer cp.pubMu.Unlock()
+	cur := cp.Config()
+	next := api.ConfigSnapshot{Version: cur.Version + 1, Values: cur.Values}
 	maps.Copy(next.Values, values)
 	data, err := envelope.DataOf(next)
 	if err == nil {
@@ -47,9 +51,9 @@ func (cp *ControlPlane) SetConfig(ctx context.Context, values map[string]string)
 		}
 	}
 	if err != nil {
-		cp.cfgMu.Unlock()
 		return api.ConfigSnapshot{}, fmt.Errorf("controlplane: publish config version %d: %w", next.Version, err)
 	}
+	cp.cfgMu.Lock()
 	cp.snapshot = next
 	cp.cfgMu.Unlock()
 	cp.log.Info(fmt.Sprintf("Published config version %d (%d keys)", next.Version, len(next.Values)))

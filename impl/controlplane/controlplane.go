@@ -65,7 +65,8 @@ type ControlPlane struct {
 	peerMu sync.Mutex
 	kick   chan struct{} // wakes the repair loop; capacity 1
 
-	cfgMu    sync.Mutex // guards snapshot and orders publications
+	pubMu    sync.Mutex // orders config versions: stored, published, then current
+	cfgMu    sync.Mutex // guards snapshot
 	snapshot api.ConfigSnapshot
 
 	tasks     *taskQueue

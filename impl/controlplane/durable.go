@@ -247,9 +247,16 @@ func (s *boltStore) close() error {
 
 // load reads everything, and starts a new boot: the epoch goes up by one,
 // durably, before any lease of this boot is numbered.
-func (s *boltStore) load() (*restored, error) {
-	r := &restored{nodes: map[string]string{}, config: api.ConfigSnapshot{Values: map[string]string{}}}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+func (s *boltStore) load() (r *restored, err error) {
+	defer func() {
+		// bbolt panics on some damaged pages (it rolls the transaction
+		// back first): a damaged file is an error that names it.
+		if p := recover(); p != nil {
+			r, err = nil, fmt.Errorf("%w: load %s: damaged: %v", ErrStore, s.db.Path(), p)
+		}
+	}()
+	r = &restored{nodes: map[string]string{}, config: api.ConfigSnapshot{Values: map[string]string{}}}
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
@@ -261,7 +268,7 @@ func (s *boltStore) load() (*restored, error) {
 		return errors.Join(loadTasks(tx, r), loadCluster(tx, r))
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: load: %w", ErrStore, err)
+		return nil, fmt.Errorf("%w: load %s: %w", ErrStore, s.db.Path(), err)
 	}
 	s.accepted, s.completed = r.accepted, r.completed
 	return r, nil

@@ -37,7 +37,7 @@ func (cp *ControlPlane) openStore() error {
 	if q.durable {
 		cp.reg.persist = cp.store.enqueue
 		cp.store.enqueue(ops...)
-		cp.log.Info(fmt.Sprintf("Restored from %s: %d tasks pending (%d under a lease), %d instances on %d nodes, config version %d",
+		cp.log.Info(fmt.Sprintf("Loaded %s: %d tasks pending (%d under a lease), %d instances on %d nodes, config version %d",
 			cp.cfg.DataDir, len(q.pending), leased, len(cp.reg.insts), len(cp.reg.nodes), cp.snapshot.Version),
 			"boot", r.epoch)
 	}
