@@ -228,6 +228,7 @@ func (cp *ControlPlane) countRejected(sender string, verdicts []verdict, now tim
 			rejected++
 		case verdictStale:
 			stale++
+		default: // completed or duplicate: counted by the queue
 		}
 	}
 	if rejected+stale == 0 {
