@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -56,6 +57,7 @@ type boltStore struct {
 
 	// The task counters as stored; only the commit loop uses them.
 	accepted, completed uint64
+	commits             atomic.Int64 // transactions committed: how well writes group
 }
 
 // openBolt opens (or creates) the store in dir and starts its commit loop.
@@ -183,6 +185,7 @@ func (s *boltStore) apply(ops []op) error {
 		return fmt.Errorf("%w: commit %d writes: %w", ErrStore, len(ops), err)
 	}
 	s.accepted, s.completed = accepted, completed
+	s.commits.Add(1)
 	return nil
 }
 
