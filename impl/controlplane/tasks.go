@@ -95,7 +95,7 @@ func (cp *ControlPlane) SubmitTasks(tasks []api.Task) error {
 	if err != nil {
 		return err
 	}
-	if q.durable {
+	if q.durable && len(chunks) > 0 {
 		ops, err := chunkOps(chunks, entries)
 		if err == nil {
 			err = cp.store.commit(ops...)

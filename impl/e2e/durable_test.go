@@ -97,10 +97,13 @@ func TestControlPlaneKilledMidTasks(t *testing.T) {
 	if snap.Version != cfgSet.Version || !maps.Equal(snap.Values, cfgSet.Values) {
 		t.Errorf("config after restart %+v, want %+v", snap, cfgSet)
 	}
+	// Completions are stored without being waited for: the last few
+	// before the kill may be missing, and those tasks are pending again.
 	s, err := stats()
-	if err != nil || s.Accepted != n || s.Completed < atKill.Completed {
+	if err != nil || s.Accepted != n || s.Completed+s.Pending != n {
 		t.Errorf("task stats after restart %+v (%v); at the kill %+v", s, err, atKill)
 	}
+	t.Logf("completed at the kill %d, just after the restart %d", atKill.Completed, s.Completed)
 
 	wait.Until(t, 60*time.Second, "all tasks complete", func() bool {
 		s, err = stats()
