@@ -312,3 +312,51 @@ func TestDataDirErrors(t *testing.T) {
 		})
 	}
 }
+
+// After a restart the nodes it knew get the heartbeat timeout to register
+// again: one that does keeps its instances, one that does not goes
+// offline and its instances move to the one that came back.
+func TestDurableRestoredNodeThatNeverReturns(t *testing.T) {
+	dir := t.TempDir()
+	cfg := durableConfig(dir, 30*time.Second)
+	cfg.Messaging.HeartbeatInterval = config.Seconds(100 * time.Millisecond)
+	cfg.Messaging.HeartbeatTimeout = config.Seconds(time.Second)
+	cp1, _ := start(t, cfg, controlplane.Options{})
+	opts := fakeOpts{interval: 100 * time.Millisecond, noTasks: true}
+	w1, w2 := newFake(t, "w1", cp1, opts), newFake(t, "w2", cp1, opts)
+	for range 4 {
+		if _, err := cp1.CreateInstance(context.Background(), api.CreateInstance{Image: "nginx"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(nodeByID(cp1, "w1").Instances) != 2 || len(nodeByID(cp1, "w2").Instances) != 2 {
+		t.Fatalf("nodes %+v: want 2 instances each", cp1.Nodes())
+	}
+	kept := w2.instanceIDs()
+	w1.stop()
+	w2.stop()
+	if err := cp1.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	cp2, rec := start(t, cfg, controlplane.Options{})
+	newFake(t, "w2", cp2, fakeOpts{interval: 100 * time.Millisecond, noTasks: true, instances: kept})
+	testkit.Eventually(t, wait, func() bool { return len(nodeByID(cp2, "w2").Instances) == 4 },
+		"w1's instances never moved to w2: %+v", cp2.Nodes())
+	if n := nodeByID(cp2, "w1"); n.Status != api.StatusOffline {
+		t.Errorf("w1 %+v: want offline", n)
+	}
+	off := rec.of(controlplane.NodeOffline, nil)
+	if len(off) != 1 || off[0].Node != "w1" {
+		t.Errorf("offline events %v: want w1 only", off)
+	}
+	moved := rec.of(controlplane.InstanceMigrated, nil)
+	if len(moved) != 2 {
+		t.Errorf("%d instances migrated, want w1's 2", len(moved))
+	}
+	for _, e := range moved {
+		if slices.Contains(kept, e.Instance) {
+			t.Errorf("w2's own instance %s moved", e.Instance)
+		}
+	}
+}
