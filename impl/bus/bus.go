@@ -41,7 +41,7 @@ func New(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bus: %w", err)
 	}
-	sock, err := transport.Open(raw, cfg.Name, cfg.Transport, cfg.Metrics)
+	sock, err := transport.Open(raw, cfg.Name, cfg.Transport.WithLogger(cfg.Logger), cfg.Metrics)
 	if err != nil {
 		raw.Close()
 		return nil, fmt.Errorf("bus: %w", err)

@@ -98,7 +98,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reqrep: %w", err)
 	}
-	sock, err := transport.Open(raw, cfg.Name, cfg.Transport, cfg.Metrics)
+	sock, err := transport.Open(raw, cfg.Name, cfg.Transport.WithLogger(cfg.Logger), cfg.Metrics)
 	if err != nil {
 		raw.Close()
 		return nil, err

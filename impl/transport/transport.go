@@ -8,7 +8,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 	"time"
@@ -113,7 +112,16 @@ func (o Options) WithDefaults() Options {
 		o.PeerQueueBytes = DefaultPeerQueueBytes
 	}
 	if o.Logger == nil {
-		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// WithLogger returns o with Logger set to l unless it is set already: a
+// pattern hands its own logger down.
+func (o Options) WithLogger(l *slog.Logger) Options {
+	if o.Logger == nil {
+		o.Logger = l
 	}
 	return o
 }
