@@ -88,7 +88,8 @@ const (
 	DefaultFrameTimeout   = 10 * time.Second
 	DefaultSendTimeout    = 10 * time.Second
 	DefaultPeerQueueBytes = 8 << 20
-	defaultPeerQueueLen   = 128 // mangos' own queue length
+	defaultPeerQueueLen   = 128  // mangos' own queue length
+	burstQueueLen         = 1024 // mangos' queue on pub, surveyor, respondent, bus: see configure
 )
 
 // WithDefaults fills the zero fields.
@@ -201,8 +202,16 @@ func configure(s mangos.Socket, o Options) error {
 			return err
 		}
 	}
-	if o.WriteQueue > 0 {
-		if err := set(mangos.OptionWriteQLen, o.WriteQueue); err != nil {
+	wq := o.WriteQueue
+	if self := s.Info().Self; wq == 0 && lossy(self) && self != mangos.ProtoRep {
+		// mangos' own per-connection queue drops, uncounted, what a burst
+		// sends faster than its sender goroutine hands it to ours; ours
+		// (PeerQueueBytes, defaultPeerQueueLen) is where a peer that does
+		// not read should lose messages, counted.
+		wq = burstQueueLen
+	}
+	if wq > 0 {
+		if err := set(mangos.OptionWriteQLen, wq); err != nil {
 			return err
 		}
 	}
