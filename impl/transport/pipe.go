@@ -30,9 +30,14 @@ import (
 //     pipe's own, so a peer that does not read never blocks the protocol:
 //     what does not fit is dropped and counted for that peer.
 
-// chunk is the most a single read or write moves before the pipe records
-// progress, so that a large frame on a slow but live link is not cut off.
+// chunk is the most a single read moves before the pipe records progress
+// (a read returns what has arrived, so progress is seen sooner anyway).
 const chunk = 1 << 20
+
+// writeChunk is the most one write moves: a write returns only once all of
+// it is in the kernel, so this is the grain of a send's progress (1 s at
+// 64 KiB/s, a bandwidth fault's rate).
+const writeChunk = 64 << 10
 
 // pipeConfig is what a listener gives each pipe it accepts; Socket.Listen
 // passes it down as a private option.
@@ -329,14 +334,14 @@ func (p *pipe) write(msgs []*mangos.Message) (err error) {
 		}
 		hdrs = binary.BigEndian.AppendUint64(hdrs, uint64(len(m.Header)+len(m.Body)))
 		bufs = append(bufs, hdrs[start:len(hdrs):len(hdrs)], m.Header)
-		for b := m.Body; len(b) > 0; b = b[min(len(b), chunk):] {
-			bufs = append(bufs, b[:min(len(b), chunk)])
+		for b := m.Body; len(b) > 0; b = b[min(len(b), writeChunk):] {
+			bufs = append(bufs, b[:min(len(b), writeChunk)])
 		}
 	}
 	for len(bufs) > 0 {
-		// Up to chunk bytes per write, so a slow reader shows progress.
+		// Up to writeChunk bytes per write, so a slow reader shows progress.
 		n, total := 0, 0
-		for n < len(bufs) && (n == 0 || total+len(bufs[n]) <= chunk) {
+		for n < len(bufs) && (n == 0 || total+len(bufs[n]) <= writeChunk) {
 			total += len(bufs[n])
 			n++
 		}

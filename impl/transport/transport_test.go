@@ -46,6 +46,9 @@ func TestOptionsValidate(t *testing.T) {
 		{"negative size", transport.Options{MaxMessageSize: -1}, "max_message_size"},
 		{"backoff cap below start", transport.Options{ReconnectTime: time.Second, MaxReconnectTime: time.Millisecond}, "max_reconnect_time"},
 		{"negative queue", transport.Options{ReadQueue: -1}, "queue"},
+		{"negative frame timeout", transport.Options{FrameTimeout: -time.Second}, "frame_timeout"},
+		{"negative send timeout", transport.Options{SendTimeout: -time.Second}, "send_timeout"},
+		{"negative peer queue", transport.Options{PeerQueueBytes: -1}, "peer_queue_bytes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.o.WithDefaults().Validate()
