@@ -51,9 +51,12 @@ func TestUnreadFloodStallsNobody(t *testing.T) {
 			before := scrape(t, metricsAddr, "nngbench_messages_received_total", socket, "")
 
 			f := testkit.Flood(t, addr, api.Health, requests)
-			over := func() bool { // every request read, or the flooder disconnected
-				return scrape(t, metricsAddr, "nngbench_messages_received_total", socket, "") >= before+requests ||
-					scrape(t, metricsAddr, "nngbench_peer_disconnects_total", socket, f.Local) > 0
+			gone := func() float64 { // the flooder disconnected, for a stalled send or a stalled frame
+				return scrape(t, metricsAddr, "nngbench_peer_disconnects_total", socket, f.Local) +
+					scrape(t, metricsAddr, "nngbench_peer_frames_cut_total", socket, f.Local)
+			}
+			over := func() bool { // every request read, or the flooder gone
+				return scrape(t, metricsAddr, "nngbench_messages_received_total", socket, "") >= before+requests || gone() > 0
 			}
 			var worst time.Duration
 			probes := 0
@@ -77,8 +80,7 @@ func TestUnreadFloodStallsNobody(t *testing.T) {
 					}
 				}
 			}
-			lost := scrape(t, metricsAddr, "nngbench_peer_messages_dropped_total", socket, f.Local) +
-				scrape(t, metricsAddr, "nngbench_peer_disconnects_total", socket, f.Local)
+			lost := scrape(t, metricsAddr, "nngbench_peer_messages_dropped_total", socket, f.Local) + gone()
 			t.Logf("%d probes of %s during the flood, slowest %v; %d requests written; the flooder lost %.0f replies (dropped or disconnected)",
 				probes, tc.probe, worst, f.Written(), lost)
 			if worst > 100*time.Millisecond {

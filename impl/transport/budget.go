@@ -14,13 +14,15 @@ const DefaultReceiveBudget = 256 << 20
 var ErrBudgetClosed = errors.New("transport: receive budget: wait abandoned")
 
 // Budget bounds the bytes that the connections of a process hold in frames
-// being received: a frame's declared size is taken from it when its length
+// being received, of those over 64 KiB (smaller ones, bounded per connection,
+// never wait): a frame's declared size is taken from it when its length
 // arrives, before a byte of its body is buffered, and given back once the
 // protocol has taken the message (when the connection asks for its next
 // frame) or the connection ends. A frame that does not fit waits, first come
-// first served, so that small frames cannot starve a large one; it holds
-// nothing while it waits, so waiters never deadlock one another, and the
-// holders are each bounded by the frame deadline.
+// first served, so that later, smaller ones cannot starve it; it holds
+// nothing while it waits, so waiters never deadlock one another, and each
+// holder is bounded in time by the frame deadlines (FrameTimeout, and a
+// minimum mean rate).
 //
 // One budget is meant to serve every socket of a process (ProcessBudget);
 // tests make their own.

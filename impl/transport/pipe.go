@@ -34,6 +34,17 @@ import (
 // (a read returns what has arrived, so progress is seen sooner anyway).
 const chunk = 1 << 20
 
+// smallFrame is the largest frame that does not wait for the budget: such
+// frames (heartbeats, requests, replies, most task batches) are bounded per
+// connection already, and letting them through means that a peer holding
+// the budget delays nobody's small messages, only large frames.
+const smallFrame = 64 << 10
+
+// minFrameRate is the slowest a large frame may arrive on average (after
+// FrameTimeout of grace): a peer that trickles a frame to hold the budget
+// holds it for a bounded time. 1 MiB/s: a 128 MiB frame has 138 s.
+const minFrameRate = 1 << 20
+
 // writeChunk is the most one write moves: a write returns only once all of
 // it is in the kernel, so this is the grain of a send's progress (1 s at
 // 64 KiB/s, a bandwidth fault's rate).
@@ -110,7 +121,8 @@ type pipe struct {
 	// Progress stamps read by the watchdog: when the frame being received,
 	// or the send in progress, last moved (0: none under way).
 	recvAt, sendAt atomic.Int64
-	watchdog       *time.Timer
+	recvBy         atomic.Int64               // when the large frame being received must be complete (0: none)
+	watchdog       atomic.Pointer[time.Timer] // set before it can first fire
 
 	closed   chan struct{}
 	once     sync.Once
@@ -139,7 +151,8 @@ func newPipe(c, raw net.Conn, ipc bool, maxRecv int, proto uint16, cfg pipeConfi
 	if tc, ok := c.(*tls.Conn); ok {
 		p.opts[mangos.OptionTLSConnState] = tc.ConnectionState()
 	}
-	p.watchdog = time.AfterFunc(p.tick(), p.watch)
+	p.watchdog.Store(time.AfterFunc(time.Hour, p.watch))
+	p.watchdog.Load().Reset(p.tick())
 	if p.lossy {
 		p.wake = make(chan struct{}, 1)
 		p.writerWG.Add(1)
@@ -161,6 +174,13 @@ func (p *pipe) watch() {
 	default:
 	}
 	t := now()
+	if by := p.recvBy.Load(); by != 0 && t > by {
+		p.peer.FrameCut()
+		p.cfg.log.Warn("cut off a frame that arrives too slowly", "peer", p.c.RemoteAddr().String(),
+			"min_rate_bytes_per_s", minFrameRate)
+		_ = p.Close()
+		return
+	}
 	if at := p.recvAt.Load(); at != 0 && time.Duration(t-at) > p.cfg.frameTimeout {
 		p.peer.FrameCut()
 		p.cfg.log.Warn("cut off a frame that stopped arriving", "peer", p.c.RemoteAddr().String(),
@@ -175,7 +195,7 @@ func (p *pipe) watch() {
 		_ = p.Close()
 		return
 	}
-	p.watchdog.Reset(p.tick())
+	p.watchdog.Load().Reset(p.tick())
 }
 
 func (p *pipe) settle() {
@@ -208,28 +228,36 @@ func (p *pipe) Recv() (*mangos.Message, error) {
 		p.recvAt.Store(0)
 		return nil, mangos.ErrTooLong
 	}
-	// While it waits for the budget the pipe reads nothing, so the peer is
-	// held back by flow control and not at fault: the clock stops.
-	p.recvAt.Store(0)
-	if err := p.cfg.budget.Acquire(int64(sz), p.closed); err != nil {
-		return nil, mangos.ErrClosed
-	}
-	p.held.Store(int64(sz))
-	select {
-	case <-p.closed: // Close may have given back what was held before the Store
-		p.cfg.budget.Release(p.held.Swap(0))
-		return nil, mangos.ErrClosed
-	default:
+	if sz > smallFrame {
+		// While it waits for the budget the pipe reads nothing, so the
+		// peer is held back by flow control and not at fault: the clock
+		// stops.
+		p.recvAt.Store(0)
+		if err := p.cfg.budget.Acquire(int64(sz), p.closed); err != nil {
+			return nil, mangos.ErrClosed
+		}
+		p.held.Store(int64(sz))
+		select {
+		case <-p.closed: // Close may have given back what was held before the Store
+			p.cfg.budget.Release(p.held.Swap(0))
+			return nil, mangos.ErrClosed
+		default:
+		}
+		// However steadily it trickles, a large frame holds the budget for
+		// a bounded time: FrameTimeout plus its size at minFrameRate.
+		p.recvBy.Store(now() + int64(p.cfg.frameTimeout) + int64(sz)*int64(time.Second)/minFrameRate)
 	}
 	p.recvAt.Store(now())
 	m := mangos.NewMessage(int(sz))
 	m.Body = m.Body[:sz]
 	if err := p.readFull(m.Body); err != nil {
 		m.Free()
+		p.recvBy.Store(0)
 		p.cfg.budget.Release(p.held.Swap(0))
 		return nil, err
 	}
 	p.recvAt.Store(0)
+	p.recvBy.Store(0)
 	return m, nil
 }
 
@@ -364,7 +392,7 @@ func (p *pipe) Close() error {
 		p.qmu.Lock()
 		close(p.closed)
 		p.qmu.Unlock()
-		p.watchdog.Stop()
+		p.watchdog.Load().Stop()
 		// The bare connection: tls.Conn's Close first sends close_notify,
 		// which waits up to 5 s on a peer that does not read.
 		err = p.raw.Close()

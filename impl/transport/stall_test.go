@@ -70,7 +70,7 @@ func TestStuckPeerCostsOnlyItself(t *testing.T) {
 				t.Fatal(err)
 			}
 			reg := metrics.NewRegistry()
-			s, err := transport.Open(raw, "sender", transport.Options{SendTimeout: 300 * time.Millisecond}, reg)
+			s, err := transport.Open(raw, "sender", transport.Options{SendTimeout: 2 * time.Second}, reg)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -64,12 +64,15 @@ type Options struct {
 	// The bounds below hold on the connections our tcp, tls+tcp and ipc
 	// listeners accept, which is where a peer nobody chose arrives.
 
-	// Budget bounds the bytes of frames being received, across every
-	// connection that shares it; nil shares the process's (ProcessBudget,
-	// DefaultReceiveBudget, grown to twice the largest MaxMessageSize).
+	// Budget bounds the bytes of frames over 64 KiB being received, across
+	// every connection that shares it; nil shares the process's
+	// (ProcessBudget: DefaultReceiveBudget, grown to twice the largest
+	// MaxMessageSize).
 	Budget *Budget
 	// FrameTimeout cuts off (closes the connection of) a frame whose bytes
-	// stop arriving for this long; default 10s, as for a silent handshake.
+	// stop arriving for this long, and a frame over 64 KiB not complete
+	// within this long plus its size at 1 MiB/s; default 10s, as for a
+	// silent handshake.
 	FrameTimeout time.Duration
 	// SendTimeout disconnects a peer when a send to it makes no progress for
 	// this long; default 10s.

@@ -33,6 +33,13 @@ func Flood(t testing.TB, addr, endpoint string, n int) *Flooder {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
+	return FloodConn(t, c, endpoint, n)
+}
+
+// FloodConn floods over c, a connection the server dialed and the test
+// accepted: it does the REQ side of the handshake, then as Flood.
+func FloodConn(t testing.TB, c net.Conn, endpoint string, n int) *Flooder {
+	t.Helper()
 	// A small receive buffer, so that unread replies back up at once.
 	if err := c.(*net.TCPConn).SetReadBuffer(4096); err != nil {
 		t.Fatal(err)
