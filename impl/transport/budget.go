@@ -7,8 +7,10 @@ import (
 )
 
 // DefaultReceiveBudget is the default size of a process's receive budget:
-// 256 MiB, room for two frames of the default limit (twice 64 MiB) at once.
-const DefaultReceiveBudget = 256 << 20
+// 128 MiB, room for the largest frame of the default limit (twice 64 MiB),
+// or many smaller ones, at once. Its resident cost under attack is up to
+// about three times that (see the README), whatever the connections.
+const DefaultReceiveBudget = 128 << 20
 
 // ErrBudgetClosed is returned by Acquire when the caller gave up waiting.
 var ErrBudgetClosed = errors.New("transport: receive budget: wait abandoned")
