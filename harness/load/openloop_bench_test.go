@@ -8,6 +8,7 @@ import (
 
 	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/scenario"
+	"github.com/nngbench/nngbench/internal/stats"
 )
 
 // openLoopSearch bounds the open-loop generator's benchmark: each run's
@@ -22,42 +23,46 @@ var openLoopSearch = struct {
 // BenchmarkOpenLoop is the open-loop generator beside the library's own
 // speed, in one run: raw push/pull and pair over loopback TCP, one sender,
 // the peer in this process, history recorded as in every run. Each case
-// measures the closed-loop maximum (messages sent per second of the
-// window, before and after the search, averaged: the machine drifts), then
-// bisects for the highest planned rate at which the generator stays within
-// record.MaxBehind of its plan (the run's own "generator behind plan"
-// verdict), and reports that rate as a share of the closed-loop maximum.
+// bisects for the highest share of the closed-loop maximum at which the
+// generator stays within record.MaxBehind of its plan (the run's own
+// "generator behind plan" verdict). The machine drifts within seconds, so
+// each step measures the closed-loop maximum just before its open-loop run
+// and plans that share of it; the case reports the median closed-loop
+// figure, the open-loop rate found (that share of it) and the share.
 func BenchmarkOpenLoop(b *testing.B) {
 	for _, pattern := range []scenario.Pattern{scenario.PatternPushPull, scenario.PatternPair} {
 		for _, size := range []int{64, 1024} {
 			b.Run(fmt.Sprintf("%s/%s", pattern, sizeName(size)), func(b *testing.B) {
-				var closed, open float64
+				var closed, share float64
 				for range b.N {
-					c, o := openLoopCase(b, pattern, size)
+					c, s := openLoopCase(b, pattern, size)
 					closed += c
-					open += o
+					share += s
 				}
 				n := float64(b.N)
 				b.ReportMetric(closed/n, "closed-msgs/s")
-				b.ReportMetric(open/n, "open-msgs/s")
-				b.ReportMetric(open/closed, "open/closed")
+				b.ReportMetric(share/n*closed/n, "open-msgs/s")
+				b.ReportMetric(share/n, "open/closed")
 				b.ReportMetric(0, "ns/op")
 			})
 		}
 	}
 }
 
-// openLoopCase returns the closed-loop maximum of pattern at size and the
-// highest open-loop rate found that kept its plan.
-func openLoopCase(b *testing.B, pattern scenario.Pattern, size int) (closed, open float64) {
+// openLoopCase returns the closed-loop maximum of pattern at size (the
+// median over the steps) and the highest share of it found at which the
+// open loop kept its plan.
+func openLoopCase(b *testing.B, pattern scenario.Pattern, size int) (closed, share float64) {
 	b.Helper()
 	sr := openLoopSearch
 	spec := Spec{Spec: engine.Spec{Pattern: pattern, Duration: sr.window, Warmup: sr.warmup,
 		Size: scenario.SizeRange{Min: int64(size), Max: int64(size)}, Grace: 200 * time.Millisecond}}
-	before := openLoopRun(b, spec)
+	var closedRates []float64
 	at := func(share float64) bool {
+		c := openLoopRun(b, spec)
+		closedRates = append(closedRates, c)
 		s := spec
-		s.Rate = share * before
+		s.Rate = share * c
 		return openLoopKept(b, s)
 	}
 	lo, hi, kept := sr.lo, sr.hi, false
@@ -72,9 +77,7 @@ func openLoopCase(b *testing.B, pattern scenario.Pattern, size int) (closed, ope
 	if !kept && !at(lo) { // lo was only assumed
 		lo = 0
 	}
-	after := openLoopRun(b, spec)
-	closed = (before + after) / 2
-	return closed, lo * before
+	return stats.Median(closedRates), lo
 }
 
 // openLoopRun runs spec once and returns what it sent per second of the
