@@ -75,8 +75,8 @@ type ScheduleOptions struct {
 	// Slack decides the end when the time is up with messages unsent (the
 	// Pacer says stop): the next message still goes out if it was due
 	// before the end (the Pacer would have sent it on time) and the walk
-	// has been behind its schedule for at most Slack (it was last ahead,
-	// waiting for a message, no more than Slack ago). A generator that
+	// has been behind its schedule for at most Slack (it last waited for a
+	// message due no more than Slack ago). A generator that
 	// keeps up but is late at the very end (a timer, a preemption, a
 	// stalled process) then sends exactly the plan, however its last
 	// wake-up falls; one that has been behind for longer, as one that
@@ -93,7 +93,7 @@ type Schedule struct {
 	start time.Time
 	o     ScheduleOptions
 	hits  uint64
-	ahead time.Time // when the walk was last ahead of its schedule (or its start)
+	ahead time.Time // until when the walk was last on time: the due time of the last message it waited for (or its start)
 	done  bool      // stopped: it never hands out a message again
 	timer *time.Timer
 }
@@ -141,8 +141,8 @@ func (s *Schedule) next(ctx interface{ Done() <-chan struct{} }) (seq uint64, in
 		s.done = true
 		return 0, time.Time{}, time.Time{}, false
 	}
-	if wait > 0 {
-		s.ahead = now
+	if wait > 0 { // on time until the message is due, however late the wait ends
+		s.ahead = now.Add(wait)
 	}
 	switch {
 	case stop: // owed, so already due
