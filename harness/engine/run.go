@@ -45,9 +45,11 @@ type Source interface {
 //     until tl.End.
 //
 // Open loop, the end is the schedule's: every message due before it goes
-// out once, if the generator is at most record.MaxBehind of the window
-// late at the end (ScheduleOptions.Slack), so that one that keeps up sends
-// exactly the plan, and one that does not stops at the end.
+// out once, unless the generator has been behind its schedule for longer
+// than the slack at the end (ScheduleOptions.Slack, Spec.endSlack), so that
+// one that keeps up sends exactly the plan, however late its last wake-up,
+// and one that cannot keep the rate stops at the end, behind by the tail
+// it never reached.
 func Run(ctx context.Context, s Spec, tl record.Timeline, work func(ctx context.Context, worker int, src Source)) {
 	var wg sync.WaitGroup
 	var src Source = &closedLoop{end: tl.End}
