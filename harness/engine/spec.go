@@ -94,7 +94,7 @@ func (s Spec) WithDefaults() Spec {
 // at the very end of a run (a loaded machine's scheduler, a GC pause)
 // before the generator counts as behind, which would otherwise decide how
 // many messages a short run sends.
-const MinEndSlack = 20 * time.Millisecond
+const MinEndSlack = 50 * time.Millisecond
 
 // endSlack is how long the open loop may have been behind at the end and
 // still send what was due before it (ScheduleOptions.Slack):
