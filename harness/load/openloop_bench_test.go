@@ -13,12 +13,14 @@ import (
 
 // openLoopSearch bounds the open-loop generator's benchmark: each run's
 // window, and the bisection over the rate, as a share of the closed-loop
-// maximum (lo is assumed kept, hi not; steps halve the gap).
+// maximum (lo is assumed kept, hi not; steps halve the gap, and a step that
+// fails is tried once more before it counts: a stall of the shared machine
+// is not the generator's limit).
 var openLoopSearch = struct {
 	window, warmup time.Duration
 	lo, hi         float64
-	steps          int
-}{window: 400 * time.Millisecond, warmup: 50 * time.Millisecond, lo: 0.25, hi: 1.25, steps: 6}
+	steps, tries   int
+}{window: 300 * time.Millisecond, warmup: 50 * time.Millisecond, lo: 0.25, hi: 1.25, steps: 6, tries: 2}
 
 // BenchmarkOpenLoop is the open-loop generator beside the library's own
 // speed, in one run: raw push/pull and pair over loopback TCP, one sender,
@@ -29,6 +31,7 @@ var openLoopSearch = struct {
 // each step measures the closed-loop maximum just before its open-loop run
 // and plans that share of it; the case reports the median closed-loop
 // figure, the open-loop rate found (that share of it) and the share.
+// About 25 s in all on two cores.
 func BenchmarkOpenLoop(b *testing.B) {
 	for _, pattern := range []scenario.Pattern{scenario.PatternPushPull, scenario.PatternPair} {
 		for _, size := range []int{64, 1024} {
@@ -59,11 +62,16 @@ func openLoopCase(b *testing.B, pattern scenario.Pattern, size int) (closed, sha
 		Size: scenario.SizeRange{Min: int64(size), Max: int64(size)}, Grace: 200 * time.Millisecond}}
 	var closedRates []float64
 	at := func(share float64) bool {
-		c := openLoopRun(b, spec)
-		closedRates = append(closedRates, c)
-		s := spec
-		s.Rate = share * c
-		return openLoopKept(b, s)
+		for range sr.tries {
+			c := openLoopRun(b, spec)
+			closedRates = append(closedRates, c)
+			s := spec
+			s.Rate = share * c
+			if openLoopKept(b, s) {
+				return true
+			}
+		}
+		return false
 	}
 	lo, hi, kept := sr.lo, sr.hi, false
 	for range sr.steps {

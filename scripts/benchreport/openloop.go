@@ -45,10 +45,11 @@ func writeOpenLoop(w io.Writer, samples map[string]map[string][]float64) {
 		return
 	}
 	fmt.Fprintf(w, "Raw mode over loopback tcp, one sender, the peer in the same process, the history recorded as in every run "+
-		"(`BenchmarkOpenLoop` in harness/load). Each case measures the closed-loop maximum (messages sent per second, "+
-		"before and after the search, averaged), then bisects for the highest planned rate at which the generator stays "+
-		"within 1%% of its plan (the run's own \"generator behind plan\" verdict); the ratio is that rate over the "+
-		"closed-loop maximum. %s; the machine is shared, so read the ratio.\n\n", runsOf(rows[0].runs))
+		"(`BenchmarkOpenLoop` in harness/load). Each case bisects for the highest share of the closed-loop maximum "+
+		"(messages sent per second) at which the generator stays within 1%% of its plan (the run's own \"generator "+
+		"behind plan\" verdict); every step measures the closed loop just before its open-loop run and plans that share "+
+		"of it, and a step that fails is tried once more. The closed-loop figure is the median over the steps, the "+
+		"open-loop one the share found times it. %s; the machine is shared, so read the ratio.\n\n", runsOf(rows[0].runs))
 	fmt.Fprintf(w, "| pattern | payload | closed loop | open loop within 1%% of plan | ratio | target | met |\n")
 	fmt.Fprintf(w, "|---|---|---|---|---|---|---|\n")
 	for _, r := range rows {
