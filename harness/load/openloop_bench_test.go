@@ -20,7 +20,7 @@ var openLoopSearch = struct {
 	window, warmup time.Duration
 	lo, hi         float64
 	steps, tries   int
-}{window: 300 * time.Millisecond, warmup: 50 * time.Millisecond, lo: 0.25, hi: 1.25, steps: 6, tries: 2}
+}{window: 300 * time.Millisecond, warmup: 50 * time.Millisecond, lo: 0.25, hi: 1.25, steps: 5, tries: 2}
 
 // BenchmarkOpenLoop is the open-loop generator beside the library's own
 // speed, in one run: raw push/pull and pair over loopback TCP, one sender,
