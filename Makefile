@@ -57,7 +57,7 @@ build:
 
 # The main job: the messaging layer's benchmarks (each beside its
 # bare-mangos or encoding/json twin in the same run), the open-loop
-# generator's highest rate beside the closed loop's (about 25 s), the scenario suite,
+# generator's highest rate beside the closed loop's (30-50 s), the scenario suite,
 # and the harness's fidelity against mangos' own perf tool, summed up into
 # RESULTS.md. The suite runs the nngbench built before the old results are
 # removed: built after, it would call its own commit modified.

@@ -31,7 +31,7 @@ var openLoopSearch = struct {
 // each step measures the closed-loop maximum just before its open-loop run
 // and plans that share of it; the case reports the median closed-loop
 // figure, the open-loop rate found (that share of it) and the share.
-// About 25 s in all on two cores.
+// About 30 s in all on two cores, more on a loaded machine.
 func BenchmarkOpenLoop(b *testing.B) {
 	for _, pattern := range []scenario.Pattern{scenario.PatternPushPull, scenario.PatternPair} {
 		for _, size := range []int{64, 1024} {
