@@ -56,7 +56,8 @@ build:
 	$(GO) build -buildvcs=true -o $(BIN)/ ./cmd/...
 
 # The main job: the messaging layer's benchmarks (each beside its
-# bare-mangos or encoding/json twin in the same run), the scenario suite,
+# bare-mangos or encoding/json twin in the same run), the open-loop
+# generator's highest rate beside the closed loop's (30-50 s), the scenario suite,
 # and the harness's fidelity against mangos' own perf tool, summed up into
 # RESULTS.md. The suite runs the nngbench built before the old results are
 # removed: built after, it would call its own commit modified.
@@ -68,6 +69,8 @@ bench: build
 	$(GO) test -run '^$$' -bench . -count $(BENCH_COUNT) -benchtime 20000x ./impl/reqrep \
 		| tee -a $(BENCH_OUT)/layer-bench.txt
 	$(GO) test -run '^$$' -bench Tasks -count $(BENCH_COUNT) -benchtime 100000x ./impl/e2e \
+		| tee -a $(BENCH_OUT)/layer-bench.txt
+	$(GO) test -run '^$$' -bench OpenLoop -count 1 -benchtime 1x ./harness/load \
 		| tee -a $(BENCH_OUT)/layer-bench.txt
 	$(NNGBENCH) run --out $(BENCH_OUT) scenarios/*.yaml
 	$(MAKE) fidelity

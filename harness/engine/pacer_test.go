@@ -103,3 +103,77 @@ func TestSchedule(t *testing.T) {
 		t.Fatal("a message once ctx was done")
 	}
 }
+
+// Near their due time, messages are spun for, not slept for: at 100,000/s
+// (10 µs apart, under DefaultSpin) every one still comes in order, at its
+// exact intended time and never before it (with the slack of a second at
+// the end: a preempted test is late, which is not what this one checks).
+func TestScheduleSpins(t *testing.T) {
+	const n = 2000
+	start := time.Now()
+	sch := engine.NewScheduleWith(engine.ConstantPacer{Freq: 100_000, Duration: n * 10 * time.Microsecond}, start,
+		engine.ScheduleOptions{Slack: time.Second})
+	defer sch.Stop()
+	for want := range uint64(n) {
+		seq, intended, ok := sch.Next(context.Background())
+		if now := time.Now(); !ok || seq != want || !intended.Equal(start.Add(time.Duration(want)*10*time.Microsecond)) || now.Before(intended) {
+			t.Fatalf("message %d: %d, due %v, handed out at %v, %v", want, seq, intended.Sub(start), now.Sub(start), ok)
+		}
+	}
+	if _, _, ok := sch.Next(context.Background()); ok {
+		t.Fatal("a message after the end")
+	}
+}
+
+// The end of a schedule whose caller is late when the time is up: within
+// Slack, every message due before the end still goes out once, so the
+// count is the plan; further behind, or with no Slack, it stops at once and
+// the tail it never reached stays unsent. Each walk starts already late
+// (start in the past), so that lateness, not timing luck, decides.
+func TestScheduleEnd(t *testing.T) {
+	t.Parallel()
+	const freq, window = 1_000_000, 10 * time.Millisecond // 10,000 messages, 1 µs apart
+	for _, tc := range []struct {
+		name      string
+		ago       time.Duration // how long before the first call the schedule started
+		slack     time.Duration
+		all, none bool // want: the whole plan, nothing
+	}{
+		// Handing out 9,900 late messages takes far longer than the 100 µs left: the
+		// caller passes the end a little late.
+		{"a hair late at the end, within slack: the whole plan", window - 100*time.Microsecond, time.Second, true, false},
+		{"a hair late at the end, no slack: the tail is unsent", window - 100*time.Microsecond, 0, false, false},
+		{"further behind than slack at the end: stops at once", window + 50*time.Millisecond, 10 * time.Millisecond, false, true},
+		{"far behind, no slack: stops at once", window + time.Millisecond, 0, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			start := time.Now().Add(-tc.ago)
+			sch := engine.NewScheduleWith(engine.ConstantPacer{Freq: freq, Duration: window}, start, engine.ScheduleOptions{Slack: tc.slack})
+			defer sch.Stop()
+			n := uint64(0)
+			for {
+				seq, intended, ok := sch.Next(context.Background())
+				if !ok {
+					break
+				}
+				if seq != n || !intended.Equal(start.Add(time.Duration(seq)*time.Microsecond)) {
+					t.Fatalf("message %d: got %d due %v", n, seq, intended.Sub(start))
+				}
+				n++
+			}
+			if _, _, ok := sch.Next(context.Background()); ok {
+				t.Fatal("a message after the schedule stopped")
+			}
+			plan := uint64(freq * window.Seconds())
+			switch {
+			case tc.all && n != plan:
+				t.Errorf("%d messages, want the plan, %d", n, plan)
+			case tc.none && n != 0:
+				t.Errorf("%d messages, want none", n)
+			case !tc.all && !tc.none && (n == 0 || n >= plan):
+				t.Errorf("%d messages, want some and fewer than the plan, %d", n, plan)
+			}
+		})
+	}
+}

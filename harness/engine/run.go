@@ -9,10 +9,10 @@ import (
 	"github.com/nngbench/nngbench/harness/record"
 )
 
-// Tick is one message to send: its number and when it was due. A zero
-// Intended means closed loop: there is no schedule to be late against, and
-// the sender takes the actual send time, Now, which the closed loop read
-// as it checked the end (one clock read a message, not two).
+// Tick is one message to send: its number, when it was due, and Now, the
+// time the source read as it handed it out: the actual send time, for a
+// sender that sends at once (one clock read a message, not two). A zero
+// Intended means closed loop: there is no schedule to be late against.
 type Tick struct {
 	Seq      uint64
 	Intended time.Time
@@ -35,19 +35,28 @@ type Source interface {
 // Run runs s.Concurrency workers (at least one) until the source stops, and
 // returns once every one has returned. Each gets its number and the one
 // source they share:
-//   - open loop (Rate > 0), the pacer's messages from tl.Start, handed out
-//     by one goroutine over an unbuffered channel: when every worker is
-//     busy the pacer waits for one, and the lateness lands in the latencies
-//     (timed from Intended), never in a skipped message;
+//   - open loop (Rate > 0), the pacer's messages from tl.Start: a worker
+//     that asks takes the next message, at once if it is due (however
+//     many are: when every worker was busy, they go out back to back, and
+//     the lateness lands in the latencies, timed from Intended, never in
+//     a skipped message), else waiting for it while the others wait their
+//     turn; no goroutine or timer of its own per message;
 //   - closed loop, numbered messages as fast as the workers take them,
 //     until tl.End.
+//
+// Open loop, the end is the schedule's: every message due before it goes
+// out once, unless the generator has been behind its schedule for longer
+// than the slack at the end (ScheduleOptions.Slack, Spec.endSlack), so that
+// one that keeps up sends exactly the plan, however late its last wake-up,
+// and one that cannot keep the rate stops at the end, behind by the tail
+// it never reached.
 func Run(ctx context.Context, s Spec, tl record.Timeline, work func(ctx context.Context, worker int, src Source)) {
 	var wg sync.WaitGroup
 	var src Source = &closedLoop{end: tl.End}
 	if s.Rate > 0 {
-		ticks := make(chan Tick)
-		wg.Go(func() { pace(ctx, s.pacer(), tl.Start, ticks) })
-		src = openLoop{ticks: ticks}
+		sch := NewScheduleWith(s.pacer(), tl.Start, ScheduleOptions{Slack: s.endSlack()})
+		defer sch.Stop()
+		src = &openLoop{sch: sch}
 	}
 	for i := range max(s.Concurrency, 1) {
 		wg.Go(func() { work(ctx, i, src) })
@@ -55,34 +64,19 @@ func Run(ctx context.Context, s Spec, tl record.Timeline, work func(ctx context.
 	wg.Wait()
 }
 
-type openLoop struct{ ticks chan Tick }
-
-func (o openLoop) Next(ctx context.Context) (Tick, bool) {
-	select {
-	case t, ok := <-o.ticks:
-		return t, ok
-	case <-ctx.Done():
-		return Tick{}, false
-	}
+// openLoop shares one schedule among the workers: one at a time walks it
+// (waits for the next message, or takes it if due), the others queue on
+// the lock.
+type openLoop struct {
+	mu  sync.Mutex
+	sch *Schedule
 }
 
-// pace runs p from start, sending one tick per message due, and closes
-// ticks when p stops.
-func pace(ctx context.Context, p Pacer, start time.Time, ticks chan<- Tick) {
-	defer close(ticks)
-	sch := NewSchedule(p, start)
-	defer sch.Stop()
-	for {
-		seq, intended, ok := sch.Next(ctx)
-		if !ok {
-			return
-		}
-		select {
-		case ticks <- Tick{Seq: seq, Intended: intended}:
-		case <-ctx.Done():
-			return
-		}
-	}
+func (o *openLoop) Next(ctx context.Context) (Tick, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	seq, intended, now, ok := o.sch.next(ctx)
+	return Tick{Seq: seq, Intended: intended, Now: now}, ok
 }
 
 // closedLoop numbers messages for workers that send as soon as they may,

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -88,5 +89,48 @@ func TestRunCancelled(t *testing.T) {
 	case <-done:
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not return after its context ended")
+	}
+}
+
+// Open loop, the count is the plan, exactly, whatever the rate, when the
+// workers keep up: no message due before the end is lost at the stop
+// (ScheduleOptions.Slack), none sent twice, none after the plan.
+func TestRunSendsThePlan(t *testing.T) {
+	for _, tc := range []struct {
+		rate        float64
+		concurrency int
+	}{{1000, 1}, {20_000, 1}, {100_000, 1}, {20_000, 4}} {
+		t.Run(fmt.Sprintf("%g/s-%d", tc.rate, tc.concurrency), func(t *testing.T) {
+			spec := engine.Spec{Rate: tc.rate, Duration: 100 * time.Millisecond, Concurrency: tc.concurrency}
+			tl := record.NewTimeline(0, spec.Duration)
+			sent := make([][]uint64, tc.concurrency)
+			engine.Run(t.Context(), spec, tl, func(ctx context.Context, w int, src engine.Source) {
+				for {
+					tk, ok := src.Next(ctx)
+					if !ok {
+						return
+					}
+					if tk.Now.Before(tk.Intended) {
+						t.Errorf("message %d handed out %v early", tk.Seq, tk.Intended.Sub(tk.Now))
+					}
+					sent[w] = append(sent[w], tk.Seq)
+				}
+			})
+			want := int(tc.rate * spec.Duration.Seconds())
+			seen := make([]bool, want)
+			n := 0
+			for _, seqs := range sent {
+				for _, s := range seqs {
+					if s >= uint64(want) || seen[s] {
+						t.Fatalf("sequence %d twice or beyond the plan of %d", s, want)
+					}
+					seen[s] = true
+					n++
+				}
+			}
+			if n != want {
+				t.Errorf("%d messages, want the plan, %d", n, want)
+			}
+		})
 	}
 }

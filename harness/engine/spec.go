@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nngbench/nngbench/harness/record"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
 
@@ -87,6 +88,21 @@ func (s Spec) WithDefaults() Spec {
 		s.Timeout = DefaultTimeout
 	}
 	return s
+}
+
+// MinEndSlack is the least Spec.endSlack: how long a process may stall
+// at the very end of a run (a loaded machine's scheduler, a GC pause)
+// before the generator counts as behind, which would otherwise decide how
+// many messages a short run sends.
+const MinEndSlack = 50 * time.Millisecond
+
+// endSlack is how long the open loop may have been behind at the end and
+// still send what was due before it (ScheduleOptions.Slack):
+// record.MaxBehind of the window, at least MinEndSlack. A generator that
+// cannot keep the rate is behind for longer than that at the end and stops
+// there, so the verdict on it does not depend on this.
+func (s Spec) endSlack() time.Duration {
+	return max(time.Duration(record.MaxBehind*float64(s.Duration)), MinEndSlack)
 }
 
 // pacer is s's open-loop schedule.

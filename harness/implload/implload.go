@@ -31,11 +31,13 @@
 // process of a cluster runs on this machine, so timestamps taken by
 // workers and by the control plane compare with the harness's own.
 //
-// Open loop, each message goes out on its own goroutine, at most
-// Spec.Concurrency at once (default DefaultInFlight): when that many are
-// outstanding the pacer waits, and the wait shows as generator lag and in
-// the latencies, never as a skipped message. Closed loop (Rate 0),
-// Concurrency goroutines each send one message at a time.
+// Open loop, Spec.Concurrency goroutines (default DefaultInFlight) share
+// the engine's one schedule, each taking the next message as soon as it is
+// due and sending it, so that at most that many are outstanding; none is
+// started per message. When all are outstanding the next message waits,
+// and the wait shows as generator lag and in the latencies, never as a
+// skipped message. Closed loop (Rate 0), Concurrency goroutines each send
+// one message at a time.
 package implload
 
 import (

@@ -1,8 +1,10 @@
 // Command benchreport writes RESULTS.md: the messaging layer's Go
 // benchmarks (the median of each, and the ratio of the layer to its
 // bare-mangos or encoding/json twin measured in the same run, against the
-// targets), the scenario suite's results tree, and the harness's fidelity
-// against mangos' own perf tool. Nothing in the file is typed by hand.
+// targets), the open-loop generator's highest rate beside the closed
+// loop's (harness/load BenchmarkOpenLoop), the scenario suite's results
+// tree, and the harness's fidelity against mangos' own perf tool. Nothing
+// in the file is typed by hand.
 //
 //	go test -run '^$' -bench . -count 5 ./impl/... > reports/latest/layer-bench.txt
 //	go run ./scripts/benchreport -in reports/latest/layer-bench.txt \
@@ -67,6 +69,7 @@ func run(o options, h header) error {
 	if err := writeLayer(&buf, samples, runs); err != nil {
 		return err
 	}
+	writeOpenLoop(&buf, samples)
 	if err := writeSuite(&buf, o.suite, o.out); err != nil {
 		return err
 	}

@@ -107,6 +107,40 @@ func TestOptional(t *testing.T) {
 	}
 }
 
+// Without BenchmarkOpenLoop in the input, its section says so, and the
+// rest is written as before.
+func TestOpenLoopAbsent(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("testdata/layer-bench.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(l, "BenchmarkOpenLoop") {
+			kept = append(kept, l)
+		}
+	}
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "layer-bench.txt"), filepath.Join(dir, "RESULTS.md")
+	if err := os.WriteFile(in, []byte(strings.Join(kept, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(options{in: in, out: out}, fixed); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"## Messaging layer beside bare mangos",
+		"## Open-loop generator beside the closed loop\n\nNot in this file: the input has no BenchmarkOpenLoop"} {
+		if !strings.Contains(string(got), w) {
+			t.Errorf("RESULTS.md lacks %q:\n%s", w, got)
+		}
+	}
+}
+
 // An input that is there but unusable fails the run, and RESULTS.md is left
 // alone.
 func TestErrors(t *testing.T) {
