@@ -28,41 +28,71 @@ func Read(path string) (*Result, error) {
 }
 
 // Decode is Read for data already in memory; name stands for the file in
-// messages.
+// messages. A SchemaV1 file is checked against the v1 layout and upgraded.
+// Memory is linear in len(data): the check walks the tokens keeping only
+// the path it is on, and the records decode straight into the Result.
 func Decode(name string, data []byte) (*Result, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &fileError{file: name, msg: "file is empty", kind: ErrMalformed}
 	}
 	// The schema first, since a file of another version may well have
 	// fields this one does not: "wrong schema" is the useful message then.
-	var probe struct {
-		Schema *string `json:"schema"`
-	}
-	if err := json.Unmarshal(data, &probe); err != nil {
+	schema, err := probeSchema(data)
+	if err != nil {
 		return nil, jsonError(name, data, err)
 	}
-	if probe.Schema == nil || *probe.Schema != Schema {
-		return nil, schemaError(name, probe.Schema)
+	if schema == nil || *schema != Schema && *schema != SchemaV1 {
+		return nil, schemaError(name, schema)
 	}
-	if probs := checkShape(data, reflect.TypeFor[Result]()); len(probs) > 0 {
-		errs := make([]error, len(probs))
-		for i, p := range probs {
-			errs[i] = malformedAt(name, data, p.off, true, nil, "%s: %s", p.path, p.msg)
+	if *schema == SchemaV1 {
+		v1 := new(v1Result)
+		if err := decodeChecked(name, data, v1); err != nil {
+			return nil, err
 		}
-		return nil, errors.Join(errs...)
+		r := v1.upgrade()
+		if probs := r.problems(); len(probs) > 0 {
+			return nil, &invalidError{file: name, problems: probs}
+		}
+		return r, nil
 	}
-	// What is left for encoding/json to find: numbers out of range, times
-	// that do not parse. DisallowUnknownFields is a backstop.
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	r := new(Result)
-	if err := dec.Decode(r); err != nil {
-		return nil, jsonError(name, data, err)
+	if err := decodeChecked(name, data, r); err != nil {
+		return nil, err
 	}
 	if probs := r.problems(); len(probs) > 0 {
 		return nil, &invalidError{file: name, problems: probs}
 	}
 	return r, nil
+}
+
+// probeSchema reads the top-level "schema", checking on the way that data
+// is valid JSON (checkShape counts on it); encoding/json skips the rest
+// without allocating.
+func probeSchema(data []byte) (*string, error) {
+	var probe struct {
+		Schema *string `json:"schema"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return nil, err
+	}
+	return probe.Schema, nil
+}
+
+// decodeChecked checks data's shape against v's type, then decodes it.
+func decodeChecked(name string, data []byte, v any) error {
+	if probs := checkShape(data, reflect.TypeOf(v).Elem()); len(probs) > 0 {
+		errs := make([]error, len(probs))
+		for i, p := range probs {
+			errs[i] = malformedAt(name, data, p.off, true, nil, "%s: %s", p.path, p.msg)
+		}
+		return errors.Join(errs...)
+	}
+	// What is left for encoding/json to find: numbers out of range, times
+	// that do not parse. Unknown fields are checkShape's (exact case).
+	if err := json.Unmarshal(data, v); err != nil {
+		return jsonError(name, data, err)
+	}
+	return nil
 }
 
 // jsonError turns an encoding/json error into one that says where.

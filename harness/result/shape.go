@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 )
@@ -25,10 +26,14 @@ type shapeProblem struct {
 // t and returns every problem, each with its path and position, where
 // encoding/json stops at the first, cannot say where an unknown field is,
 // and leaves the list indices out of its paths.
+//
+// It keeps only the path it is on, as a stack, and writes a path out only
+// for a problem, so that its memory does not grow with the file: a result
+// of 600,000 intervals is walked in the space of one.
 func checkShape(data []byte, t reflect.Type) []shapeProblem {
 	w := shapeWalk{dec: json.NewDecoder(bytes.NewReader(data)), data: data}
 	w.dec.UseNumber() // keep the number's text: 1.5 is no int64
-	if err := w.value(t, ""); err != nil && !errors.Is(err, io.EOF) {
+	if err := w.value(t); err != nil && !errors.Is(err, io.EOF) {
 		// Cannot happen for valid JSON; say so rather than pass in silence.
 		w.out = append(w.out, shapeProblem{off: -1, msg: err.Error()})
 	}
@@ -39,6 +44,69 @@ type shapeWalk struct {
 	dec  *json.Decoder
 	data []byte
 	out  []shapeProblem
+	path []pathStep // where the walk is
+	// seen[d] holds the keys of the object open at depth d, reused from
+	// one object to the next.
+	seen []keySet
+}
+
+// keySet is the keys of one object: a list scanned in order, since objects
+// here have a dozen keys or so and a map would have to be made for each of
+// hundreds of thousands, and a map once the list grows long (a params
+// object of many keys must not cost a quadratic scan).
+type keySet struct {
+	list []string
+	m    map[string]bool
+}
+
+const keySetListMax = 32
+
+// add notes key and says whether it was there already.
+func (k *keySet) add(key string) bool {
+	if k.m != nil {
+		dup := k.m[key]
+		k.m[key] = true
+		return dup
+	}
+	if slices.Contains(k.list, key) {
+		return true
+	}
+	k.list = append(k.list, key)
+	if len(k.list) > keySetListMax {
+		k.m = make(map[string]bool, 2*len(k.list))
+		for _, s := range k.list {
+			k.m[s] = true
+		}
+	}
+	return false
+}
+
+func (k *keySet) reset() { k.list, k.m = k.list[:0], nil }
+
+// pathStep is one step of a path: a key, or an index when key is "".
+type pathStep struct {
+	key   string
+	index int
+}
+
+// pathString writes the path as the messages give it: workloads[1].model.
+func (w *shapeWalk) pathString() string {
+	var b strings.Builder
+	for i, s := range w.path {
+		switch {
+		case s.key == "" && s.index >= 0:
+			fmt.Fprintf(&b, "[%d]", s.index)
+		case i > 0:
+			b.WriteString("." + s.key)
+		default:
+			b.WriteString(s.key)
+		}
+	}
+	return b.String()
+}
+
+func (w *shapeWalk) problem(off int64, msg string) {
+	w.out = append(w.out, shapeProblem{off, w.pathString(), msg})
 }
 
 var timeType = reflect.TypeFor[time.Time]()
@@ -53,9 +121,9 @@ func (w *shapeWalk) next() (json.Token, int64, error) {
 	return tok, off, err
 }
 
-// value reads one value at path; t is its Go type, nil when anything goes
-// (inside map[string]any, or below a problem already reported).
-func (w *shapeWalk) value(t reflect.Type, path string) error {
+// value reads one value at w.path; t is its Go type, nil when anything
+// goes (inside map[string]any, or below a problem already reported).
+func (w *shapeWalk) value(t reflect.Type) error {
 	if t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -67,49 +135,54 @@ func (w *shapeWalk) value(t reflect.Type, path string) error {
 		return err
 	}
 	if t != nil && !fits(tok, t) {
-		w.out = append(w.out, shapeProblem{off, path, fmt.Sprintf("got %s, want %s", describeToken(tok), describe(t))})
+		w.problem(off, fmt.Sprintf("got %s, want %s", describeToken(tok), describe(t)))
 		t = nil // one problem per value, not one per key inside it
 	}
 	switch tok {
 	case json.Delim('{'):
-		return w.object(t, path)
+		return w.object(t)
 	case json.Delim('['):
 		var elem reflect.Type
 		if t != nil {
 			elem = t.Elem()
 		}
+		w.path = append(w.path, pathStep{})
 		for i := 0; w.dec.More(); i++ {
-			if err := w.value(elem, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+			w.path[len(w.path)-1] = pathStep{index: i}
+			if err := w.value(elem); err != nil {
 				return err
 			}
 		}
+		w.path = w.path[:len(w.path)-1]
 		_, err = w.dec.Token() // ']'
 		return err
 	}
 	return nil
 }
 
-func (w *shapeWalk) object(t reflect.Type, path string) error {
-	seen := map[string]bool{}
+func (w *shapeWalk) object(t reflect.Type) error {
+	depth := len(w.path)
+	for len(w.seen) <= depth {
+		w.seen = append(w.seen, keySet{})
+	}
+	w.seen[depth].reset()
+	w.path = append(w.path, pathStep{index: -1})
+	defer func() { w.path = w.path[:depth] }()
 	for w.dec.More() {
 		tok, off, err := w.next()
 		if err != nil {
 			return err
 		}
 		key, _ := tok.(string)
-		sub := key
-		if path != "" {
-			sub = path + "." + key
+		w.path[depth] = pathStep{key: key, index: -1}
+		if w.seen[depth].add(key) {
+			w.problem(off, "appears twice")
 		}
-		if seen[key] {
-			w.out = append(w.out, shapeProblem{off, sub, "appears twice"})
-		}
-		seen[key] = true
 		ft, known := fieldType(t, key)
 		if !known {
-			w.out = append(w.out, shapeProblem{off, sub, unknownMsg(t, key)})
+			w.problem(off, unknownMsg(t, key))
 		}
-		if err := w.value(ft, sub); err != nil {
+		if err := w.value(ft); err != nil {
 			return err
 		}
 	}

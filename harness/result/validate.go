@@ -74,6 +74,9 @@ func (r *Result) problems() []string {
 	if r.Schema != Schema {
 		c.add("schema", "must be %s, got %q", Schema, r.Schema)
 	}
+	if r.SchemaVersion != SchemaVersion {
+		c.add("schema_version", "must be %d, got %d", SchemaVersion, r.SchemaVersion)
+	}
 	c.required("scenario", r.Scenario)
 	c.nonNegative("workers", float64(r.Workers))
 	c.nonNegative("duration_s", r.DurationS)
