@@ -9,8 +9,14 @@ import (
 // Validate reports every inconsistency in r, one per line, each with its
 // field path (workloads[1].model: ...), wrapped in ErrInvalid. It checks the
 // shape of the record, not whether the run was good: that is Valid's job.
+// A SchemaVersion of 0 is taken as unset (Write fills it in); read from a
+// file, it is a problem.
 func (r *Result) Validate() error {
-	if probs := r.problems(); len(probs) > 0 {
+	c := *r
+	if c.SchemaVersion == 0 {
+		c.SchemaVersion = SchemaVersion
+	}
+	if probs := c.problems(); len(probs) > 0 {
 		return &invalidError{problems: probs}
 	}
 	return nil
