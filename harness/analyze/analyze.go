@@ -18,6 +18,9 @@ import (
 func Result(h *history.History) (*result.Result, map[string]result.HistogramPair) {
 	m := h.Meta
 	res := m.Result // the skeleton: what the run observed
+	// A history keeps the skeleton in the layout of its day: this writes
+	// the current one.
+	res.Schema, res.SchemaVersion = result.Schema, result.SchemaVersion
 	res.Workloads = []result.Workload{}
 	res.Checks = []result.Check{}
 	res.Recovery = []result.Recovery{}
@@ -42,7 +45,9 @@ func Result(h *history.History) (*result.Result, map[string]result.HistogramPair
 			res.Checks = append(res.Checks, check.Messages(w))
 		}
 	}
-	res.Checks = append(res.Checks, m.Result.Checks...) // the cluster's, taken after the heal
+	for _, c := range m.Result.Checks { // the cluster's, taken after the heal
+		res.Checks = append(res.Checks, result.UpgradeV1Check(c))
+	}
 	if len(res.Faults) > 0 && !res.StartedAt.IsZero() {
 		if rec := check.RecoveryOf(h); rec != nil {
 			res.Recovery = rec
