@@ -106,6 +106,9 @@ func (r *Result) problems() []string {
 	}
 	for i, ch := range r.Checks {
 		c.required(fmt.Sprintf("checks[%d].name", i), ch.Name)
+		if ch.WaitS != nil {
+			c.nonNegative(fmt.Sprintf("checks[%d].wait_s", i), *ch.WaitS)
+		}
 	}
 	for i, rc := range r.Recovery {
 		rc.check(&c, fmt.Sprintf("recovery[%d]", i))
@@ -124,7 +127,7 @@ func (w *Workload) check(c *checker, p string) {
 	if w.Model != ModelOpen && w.Model != ModelClosed {
 		c.add(p+".model", "must be %q or %q, got %q", ModelOpen, ModelClosed, w.Model)
 	}
-	c.nonNegative(p+".planned_rate", w.PlannedRate)
+	c.nonNegative(p+".planned_rate_per_s", w.PlannedRate)
 	c.nonNegative(p+".concurrency", float64(w.Concurrency))
 	for _, n := range []struct {
 		field string
