@@ -123,7 +123,15 @@ type Entry struct {
 // order: dir/<scenario>/result.json for one run, dir/run-N/<scenario>/...
 // for repeated ones. It returns the files it could read together with one
 // error joining every file it could not; ErrNoResults if there were none.
-func ReadDir(dir string) ([]Entry, error) {
+func ReadDir(dir string) ([]Entry, error) { return readDir(dir, false) }
+
+// ReadDirSummaries is ReadDir for readers that need only each workload's
+// totals (gates): every workload's Intervals is dropped as its file is
+// read, so that memory is that of the largest file plus the summaries,
+// not of every time series at once.
+func ReadDirSummaries(dir string) ([]Entry, error) { return readDir(dir, true) }
+
+func readDir(dir string, summaries bool) ([]Entry, error) {
 	var found []Entry
 	var errs []error
 	walkErr := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -138,6 +146,11 @@ func ReadDir(dir string) ([]Entry, error) {
 		if err != nil {
 			errs = append(errs, err)
 			return nil
+		}
+		if summaries {
+			for i := range r.Workloads {
+				r.Workloads[i].Intervals = nil
+			}
 		}
 		found = append(found, Entry{Path: path, Result: r})
 		return nil
