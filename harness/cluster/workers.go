@@ -94,7 +94,7 @@ func (c *Cluster) workerLinks(name string) (workerLinks, error) {
 
 // addProxy creates worker/link on a free loopback port in front of upstream.
 func (c *Cluster) addProxy(worker, link, upstream string) (*toxiclient.Proxy, error) {
-	name := proxyName(worker, link)
+	name := c.proxyName(worker, link)
 	p, err := c.client.CreateProxy(name, "127.0.0.1:0", upstream)
 	if err != nil {
 		return nil, fmt.Errorf("cluster: proxy %s: %w", name, err)

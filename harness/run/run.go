@@ -190,7 +190,7 @@ func (r *runner) startCluster(ctx context.Context) (closeCluster func(), err err
 	stopStart := context.AfterFunc(ctx, cancel) // Ctrl-C during the start still ends it
 	c, err := cluster.Start(cctx, cluster.Options{
 		Workers: r.s.Workers, Transport: string(r.s.Transport), Timing: r.s.Cluster, ControlPlane: cpMode(r.s),
-		Dir: dir, Bin: r.o.Bin, ToxiproxyURL: r.o.ToxiproxyURL, OnEvent: r.events.Add,
+		Dir: dir, Bin: r.o.Bin, ToxiproxyURL: r.o.ToxiproxyURL, RunName: r.s.Name, OnEvent: r.events.Add,
 		Logger: slog.New(slog.NewTextHandler(logf, nil)),
 	})
 	stopStart()
