@@ -29,6 +29,9 @@ import (
 // configs, logs and ready files.
 const ClusterDir = "cluster"
 
+// peersLog is the file of a raw run's peer processes' output.
+const peersLog = "peers.log"
+
 // Run runs s and writes its results into Options.Dir (see the package
 // comment for the files), then returns the result it wrote.
 //
@@ -55,10 +58,10 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*result.Result, 
 		}
 		o.Bin = bin
 	}
-	// Logs and ready files of an earlier run in this folder would be
-	// mistaken for this one's.
-	if err := os.RemoveAll(filepath.Join(o.Dir, ClusterDir)); err != nil {
-		return nil, fmt.Errorf("run: %w", err)
+	// Whatever an earlier run left in this folder (its histograms, report,
+	// logs and ready files) would be mistaken for this one's.
+	if err := clearFolder(o.Dir); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("run: %w", err)
@@ -128,7 +131,7 @@ func (r *runner) execute(ctx context.Context) {
 		}
 	}
 	if r.o.Peer != "" && hasRaw(r.s) && r.s.Transport != scenario.TransportInproc {
-		f, err := os.Create(filepath.Join(r.o.Dir, "peers.log"))
+		f, err := os.Create(filepath.Join(r.o.Dir, peersLog))
 		if err != nil {
 			r.failures = append(r.failures, err)
 			r.outs = make([]outcome, len(r.s.Workloads))
