@@ -201,4 +201,3 @@ func (c *Cluster) ClientTransport() transport.Options { return c.net.clientOptio
 
 // Dir is where configs, logs, ready files and journals are.
 func (c *Cluster) Dir() string { return c.opts.Dir }
-
