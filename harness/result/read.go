@@ -65,10 +65,13 @@ func Decode(name string, data []byte) (*Result, error) {
 	return r, nil
 }
 
-// probeSchema reads the top-level "schema", checking on the way that data
-// is valid JSON (checkShape counts on it); encoding/json skips the rest
-// without allocating.
+// probeSchema reads the top-level "schema". nngbench writes it first, and
+// then only that key is read; otherwise encoding/json reads the whole file
+// for it, checking on the way that data is valid JSON.
 func probeSchema(data []byte) (*string, error) {
+	if schema, ok := firstKeySchema(data); ok {
+		return &schema, nil
+	}
 	var probe struct {
 		Schema *string `json:"schema"`
 	}
@@ -78,9 +81,40 @@ func probeSchema(data []byte) (*string, error) {
 	return probe.Schema, nil
 }
 
+// firstKeySchema is the string value of data's first key when that key is
+// "schema"; the rest of data is not looked at.
+func firstKeySchema(data []byte) (string, bool) {
+	w := shapeWalk{data: data}
+	if kind, _, _, err := w.next(); err != nil || kind != '{' {
+		return "", false
+	}
+	kind, _, key, err := w.next()
+	if err != nil || kind != tokString || string(key) != `"schema"` {
+		return "", false
+	}
+	if kind, _, _, err := w.next(); err != nil || kind != ':' {
+		return "", false
+	}
+	kind, _, raw, err := w.next()
+	if err != nil || kind != tokString {
+		return "", false
+	}
+	var schema string
+	if json.Unmarshal(raw, &schema) != nil {
+		return "", false
+	}
+	return schema, true
+}
+
 // decodeChecked checks data's shape against v's type, then decodes it.
+// data may not be valid JSON: a syntax error, found by encoding/json,
+// comes before any shape problem, which may be a mere consequence of it.
 func decodeChecked(name string, data []byte, v any) error {
 	if probs := checkShape(data, reflect.TypeOf(v).Elem()); len(probs) > 0 {
+		if !json.Valid(data) {
+			var probe struct{}
+			return jsonError(name, data, json.Unmarshal(data, &probe))
+		}
 		errs := make([]error, len(probs))
 		for i, p := range probs {
 			errs[i] = malformedAt(name, data, p.off, true, nil, "%s: %s", p.path, p.msg)

@@ -24,6 +24,10 @@ type shapeProblem struct {
 // for data that encoding/json has accepted.
 var errShapeSyntax = errors.New("result: shape check: invalid JSON")
 
+// maxShapeDepth bounds the walk's nesting, and so its stack, at
+// encoding/json's own limit: a file nested deeper is refused by it anyway.
+const maxShapeDepth = 10000
+
 // checkShape walks data, already known to be valid JSON, beside the Go type
 // t and returns every problem, each with its path and position, where
 // encoding/json stops at the first, cannot say where an unknown field is,
@@ -190,6 +194,9 @@ func (w *shapeWalk) value(t reflect.Type) error {
 	if t != nil && !fits(kind, raw, t) {
 		w.problem(start, fmt.Sprintf("got %s, want %s", describeToken(kind, raw), describe(t)))
 		t = nil // one problem per value, not one per key inside it
+	}
+	if (kind == '{' || kind == '[') && len(w.path) >= maxShapeDepth {
+		return errShapeSyntax // encoding/json refuses it too, and says so
 	}
 	switch kind {
 	case '{':

@@ -2,6 +2,7 @@ package result_test
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -96,5 +97,18 @@ func TestReadCommittedV1(t *testing.T) {
 	}
 	if waits == 0 {
 		t.Errorf("%s has no wait_ms to upgrade", path)
+	}
+}
+
+// A file nested 200,000 deep (issue 12's hostile config, as a result) is
+// refused as malformed at once, in bounded stack and memory.
+func TestReadDeeplyNested(t *testing.T) {
+	t.Parallel()
+	for _, open := range []string{"[", `{"a":`} {
+		data := `{"schema": "nngbench/result/v2", "scenario": ` + strings.Repeat(open, 200_000)
+		_, err := result.Decode("deep.json", []byte(data))
+		if !errors.Is(err, result.ErrMalformed) || !strings.HasPrefix(err.Error(), "deep.json:") {
+			t.Errorf("nested %q: %v, want a malformed-file error naming the file", open, err)
+		}
 	}
 }
