@@ -88,6 +88,12 @@ func compare(cmd *cobra.Command, dir string, res *result.Result) error {
 	if err != nil {
 		return err
 	}
+	// A result written before schema v2 is compared as it reads today.
+	if old, err := result.Decode(path, have); err == nil && bytes.Contains(have, []byte(`"`+result.SchemaV1+`"`)) {
+		if have, err = result.Encode(old); err != nil {
+			return err
+		}
+	}
 	if !bytes.Equal(have, want) {
 		return fmt.Errorf("%s: %w", path, errDiffers)
 	}

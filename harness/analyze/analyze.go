@@ -33,6 +33,9 @@ type Derived struct {
 func Derive(h *history.History) Derived {
 	m := h.Meta
 	res := m.Result // the skeleton: what the run observed
+	// A history keeps the skeleton in the layout of its day: this writes
+	// the current one.
+	res.Schema, res.SchemaVersion = result.Schema, result.SchemaVersion
 	res.Workloads = []result.Workload{}
 	res.Checks = []result.Check{}
 	res.Recovery = []result.Recovery{}
@@ -60,7 +63,9 @@ func Derive(h *history.History) Derived {
 			res.Checks = append(res.Checks, check.Messages(w))
 		}
 	}
-	res.Checks = append(res.Checks, m.Result.Checks...) // the cluster's, taken after the heal
+	for _, c := range m.Result.Checks { // the cluster's, taken after the heal
+		res.Checks = append(res.Checks, result.UpgradeV1Check(c))
+	}
 	if len(res.Faults) > 0 && !res.StartedAt.IsZero() {
 		if rec := check.RecoveryOf(h); rec != nil {
 			res.Recovery = rec

@@ -70,7 +70,7 @@ func TestInstancesWaitsForMigration(t *testing.T) {
 		f.set(func(f *fake) { f.placed["i-2"] = "worker-1"; f.held["worker-1"] = []string{"i-1", "i-2"} })
 	}()
 	c := check.Instances(t.Context(), f, 5*time.Second, "worker-2") // killed for good
-	if !c.OK || c.Counts["wait_ms"] < 50 {
+	if !c.OK || c.WaitS == nil || *c.WaitS < 0.050 {
 		t.Fatalf("%+v: want ok after waiting for the migration", c)
 	}
 }

@@ -27,8 +27,7 @@ func Config(ctx context.Context, s State, within time.Duration, gone ...string) 
 	slices.Sort(behind)
 	c := result.Check{Name: "config", OK: ok, Counts: map[string]int64{
 		"version": int64(latest), "workers": int64(len(s.Workers()) - len(gone)), "behind": int64(len(behind)),
-		"wait_ms": took.Milliseconds(),
-	}}
+	}, WaitS: waitS(took)}
 	switch {
 	case ok:
 	case err != nil:

@@ -29,8 +29,7 @@ func Instances(ctx context.Context, s State, within time.Duration, gone ...strin
 		last = p
 		return p.consistent(), nil
 	})
-	c := result.Check{Name: "instances", OK: ok, Counts: last.counts()}
-	c.Counts["wait_ms"] = took.Milliseconds()
+	c := result.Check{Name: "instances", OK: ok, Counts: last.counts(), WaitS: waitS(took)}
 	switch {
 	case ok:
 	case err != nil:
@@ -137,4 +136,11 @@ func (p placement) describe() string {
 		}
 	}
 	return strings.Join(parts, "; ")
+}
+
+// waitS is a check's wait for result.Check.WaitS, in seconds to the
+// millisecond: finer would only be the polling's noise.
+func waitS(took time.Duration) *float64 {
+	s := float64(took.Milliseconds()) / 1000
+	return &s
 }

@@ -54,8 +54,8 @@ func Tasks(ctx context.Context, s State, within time.Duration) (result.Check, er
 			"accepted": int64(st.Accepted), "completed": int64(st.Completed), "pending": int64(st.Pending),
 			"executed": int64(len(runs)), "executed_twice": int64(len(twice)),
 			"redelivered": int64(st.Redelivered), "duplicate_results": int64(st.Duplicates),
-			"wait_ms": took.Milliseconds(),
 		},
+		WaitS: waitS(took),
 	}
 	var why []string
 	if st.Completed != st.Accepted || st.Pending > 0 {

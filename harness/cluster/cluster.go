@@ -34,6 +34,7 @@ type Cluster struct {
 	order    []string                     // proxy names in creation order
 	started  StartTimes
 	launched time.Time // when the first worker was launched
+	prefix   string    // of every proxy name: the run's name and a random tag
 
 	closeOnce sync.Once
 	closeErr  error
@@ -55,9 +56,13 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("cluster: dir: %w", err)
 	}
+	prefix, err := proxyPrefix(opts.RunName)
+	if err != nil {
+		return nil, err
+	}
 	c := &Cluster{
 		opts: opts, workers: map[string]*Process{}, inproc: map[string]*inprocWorker{},
-		commands: map[string]string{}, proxies: map[string]*toxiclient.Proxy{},
+		commands: map[string]string{}, proxies: map[string]*toxiclient.Proxy{}, prefix: prefix,
 		closed: make(chan struct{}), watched: make(chan struct{}),
 	}
 	if err := c.boot(ctx); err != nil {
@@ -157,7 +162,7 @@ func (c *Cluster) Workers() []string {
 func (c *Cluster) Proxy(worker, link string) *toxiclient.Proxy {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.proxies[proxyName(worker, link)]
+	return c.proxies[c.proxyName(worker, link)]
 }
 
 // Proxies returns every proxy, in creation order.
@@ -210,8 +215,3 @@ func (c *Cluster) ClientTransport() transport.Options { return c.net.clientOptio
 
 // Dir is where configs, logs, ready files and journals are.
 func (c *Cluster) Dir() string { return c.opts.Dir }
-
-// proxyName is "worker-N.<link>". Not "worker-N/<link>": toxiproxy's API
-// addresses a proxy as /proxies/{name}, and its router cannot match a name
-// with a slash (creation works, then every later call gets a 404).
-func proxyName(worker, link string) string { return worker + "." + link }

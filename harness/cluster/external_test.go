@@ -3,6 +3,8 @@ package cluster_test
 import (
 	"context"
 	"errors"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,8 +37,8 @@ func TestExternalToxiproxy(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, link := range api.Links {
-		if _, ok := got["worker-1."+link]; !ok {
-			t.Errorf("proxy worker-1.%s not on the external server (has %d)", link, len(got))
+		if _, ok := got[c.ProxyPrefix()+".worker-1."+link]; !ok {
+			t.Errorf("proxy %s.worker-1.%s not on the external server (has %d)", c.ProxyPrefix(), link, len(got))
 		}
 	}
 	pid := c.Worker("worker-1").Pid()
@@ -46,6 +48,74 @@ func TestExternalToxiproxy(t *testing.T) {
 	assertGone(t, []int{pid})
 	if got, err = other.Proxies(); err != nil || len(got) != 0 {
 		t.Errorf("after Close: %d proxies (%v), want none", len(got), err)
+	}
+}
+
+// Two runs of the same name share one external toxiproxy server at once:
+// each one's proxies carry its name and a tag of its own, so neither gets
+// HTTP 409 for the other's, both complete, and the server is left empty.
+func TestExternalToxiproxyShared(t *testing.T) {
+	tp, err := cluster.NewToxiproxy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := tp.Close(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
+	const runs = 2
+	clusters := make([]*cluster.Cluster, runs)
+	errs := make([]error, runs)
+	var wg sync.WaitGroup
+	for i := range runs {
+		wg.Go(func() {
+			clusters[i], errs[i] = cluster.Start(t.Context(), cluster.Options{
+				Workers: 1, Timing: fastTiming(), Dir: t.TempDir(), Bin: binDir, ToxiproxyURL: tp.URL(), RunName: "reqrep.smoke",
+			})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			for _, c := range clusters {
+				if c != nil {
+					_ = c.Close(t.Context())
+				}
+			}
+			t.Fatalf("run %d: %v", i, err)
+		}
+	}
+	other := toxiclient.NewClient(tp.URL())
+	got, err := other.Proxies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := runs * len(api.Links); len(got) != want {
+		t.Errorf("%d proxies on the server, want %d (%d runs of %d links)", len(got), want, runs, len(api.Links))
+	}
+	a, b := clusters[0].ProxyPrefix(), clusters[1].ProxyPrefix()
+	if a == b || !strings.HasPrefix(a, "reqrep-smoke-") || !strings.HasPrefix(b, "reqrep-smoke-") {
+		t.Errorf("prefixes %q and %q: want two of reqrep-smoke-<tag>", a, b)
+	}
+	for _, c := range clusters {
+		for _, link := range api.Links {
+			if _, ok := got[c.ProxyPrefix()+".worker-1."+link]; !ok {
+				t.Errorf("proxy %s.worker-1.%s not on the server", c.ProxyPrefix(), link)
+			}
+		}
+		// Each run reaches its own worker through its own proxies.
+		if _, err := c.Health(t.Context(), "worker-1"); err != nil {
+			t.Errorf("%s: worker-1 health: %v", c.ProxyPrefix(), err)
+		}
+	}
+	for _, c := range clusters {
+		if err := c.Close(t.Context()); err != nil {
+			t.Error(err)
+		}
+	}
+	if got, err = other.Proxies(); err != nil || len(got) != 0 {
+		t.Errorf("after both closed: %d proxies (%v), want none", len(got), err)
 	}
 }
 

@@ -84,6 +84,13 @@ type Options struct {
 	// ToxiproxyURL is an external toxiproxy server ("http://host:port");
 	// "" starts one in this process.
 	ToxiproxyURL string
+	// RunName names the run on the toxiproxy server: every proxy is
+	// "<RunName>-<8 random hex digits>.worker-N.<link>", so that runs
+	// sharing one external server never collide, two of the same name
+	// included. Characters other than letters, digits, '-' and '_' become
+	// '-' (toxiproxy's API addresses a proxy by its name in the path);
+	// default "nngbench".
+	RunName string
 	// ControlPlane says where the control plane runs; default Embedded.
 	ControlPlane Mode
 	// OnEvent receives the embedded control plane's events (see
@@ -110,6 +117,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ReconnectInterval == 0 {
 		o.ReconnectInterval = 200 * time.Millisecond
+	}
+	if o.RunName == "" {
+		o.RunName = "nngbench"
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

@@ -2,10 +2,13 @@ package cluster
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
@@ -80,3 +83,30 @@ func closeIdleHTTP() {
 		tr.CloseIdleConnections()
 	}
 }
+
+// proxyPrefix is the run's part of its proxies' names: the name, cleaned
+// to what toxiproxy's router takes, and a random tag, so that two runs of
+// one scenario on one server differ too.
+func proxyPrefix(runName string) (string, error) {
+	clean := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			return r
+		}
+		return '-'
+	}, runName)
+	var tag [4]byte
+	if _, err := rand.Read(tag[:]); err != nil {
+		return "", fmt.Errorf("cluster: proxy names: %w", err)
+	}
+	return clean + "-" + hex.EncodeToString(tag[:]), nil
+}
+
+// proxyName is "<prefix>.worker-N.<link>". Not "worker-N/<link>":
+// toxiproxy's API addresses a proxy as /proxies/{name}, and its router
+// cannot match a name with a slash (creation works, then every later call
+// gets a 404).
+func (c *Cluster) proxyName(worker, link string) string { return c.prefix + "." + worker + "." + link }
+
+// ProxyPrefix is what every proxy name of the cluster starts with, before
+// ".worker-N.<link>": Options.RunName and a random tag.
+func (c *Cluster) ProxyPrefix() string { return c.prefix }

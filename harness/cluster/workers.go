@@ -159,7 +159,7 @@ func (c *Cluster) workerLinks(name string) (workerLinks, error) {
 // loopback port below the ephemeral range (see freePort): one that another
 // program took between the pick and the proxy's bind is skipped.
 func (c *Cluster) addProxy(worker, link, upstream string) (*toxiclient.Proxy, error) {
-	name := proxyName(worker, link)
+	name := c.proxyName(worker, link)
 	var p *toxiclient.Proxy
 	var err error
 	for range portTries {

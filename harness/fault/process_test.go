@@ -22,7 +22,7 @@ func TestPartition(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, l := range api.Links {
-		if p, err := c.Toxiproxy().Proxy("worker-1." + l); err != nil || p.Enabled {
+		if p, err := c.Toxiproxy().Proxy(c.ProxyPrefix() + ".worker-1." + l); err != nil || p.Enabled {
 			t.Errorf("worker-1.%s: enabled during the partition (%v)", l, err)
 		}
 	}

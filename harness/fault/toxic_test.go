@@ -34,7 +34,7 @@ func TestLatency(t *testing.T) {
 		t.Errorf("toxics on worker-2.commands = %+v, want one nngbench- latency toxic of 30 downstream", toxics)
 	}
 	for _, p := range c.Proxies() {
-		if tx, _ := p.Toxics(); p.Name != "worker-2.commands" && len(tx) != 0 {
+		if tx, _ := p.Toxics(); p.Name != c.ProxyPrefix()+".worker-2.commands" && len(tx) != 0 {
 			t.Errorf("%s has toxics %+v", p.Name, tx)
 		}
 	}

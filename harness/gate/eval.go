@@ -44,10 +44,11 @@ func Failed(gates []result.Gate) int {
 	return n
 }
 
-// Eval checks the expression against r. Value is the measured figure: the
-// value of the first side that names a metric, in result.json's units
-// (latencies in µs, rates per second, byte rates in bytes per second), or
-// 0 when it could not be read.
+// Eval checks the expression against r. Value is the measured figure, the
+// value of the first side that names a metric, in Unit: the unit the
+// expression's constant is written in ("reqrep.p99 < 50ms" gives ms), or
+// else the figure's own (us, /s, B/s, count). A gate that could not be
+// read has Value 0 and Unit "".
 func (e *Expr) Eval(r *result.Result) result.Gate {
 	g := result.Gate{Expr: e.src}
 	lv, err := e.left.value(r)
@@ -64,6 +65,9 @@ func (e *Expr) Eval(r *result.Result) result.Gate {
 	if e.left.metric == nil {
 		g.Value = rv
 	}
+	u := e.valueUnit()
+	g.Value /= u.scale
+	g.Unit = u.name
 	g.OK = compare(lv, e.op, rv)
 	verb := ""
 	if !g.OK {
@@ -71,6 +75,22 @@ func (e *Expr) Eval(r *result.Result) result.Gate {
 	}
 	g.Detail = fmt.Sprintf("%s, %s%s %s", e.left.describe(lv), verb, e.op, e.right.describe(rv))
 	return g
+}
+
+// valueUnit is the unit Eval gives Value in: the first unit written on
+// either side (the constant's), else the dimension's own.
+func (e *Expr) valueUnit() unit {
+	for _, s := range []side{e.left, e.right} {
+		if s.unit.dim != dimNone {
+			return s.unit
+		}
+	}
+	for _, s := range []side{e.left, e.right} {
+		if u, ok := baseUnits[s.dim]; ok {
+			return u
+		}
+	}
+	return baseUnits[dimCount] // a metric is always of a dimension; a bare factor cannot be alone
 }
 
 func compare(l float64, op string, r float64) bool {

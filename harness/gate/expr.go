@@ -46,6 +46,7 @@ type side struct {
 	factor float64
 	metric *metric
 	dim    dim
+	unit   unit // the unit a constant of the side is written in; zero when bare
 }
 
 type metric struct {
@@ -253,12 +254,15 @@ func (p *parser) term(t token, s *side) error {
 		}
 		s.metric, d = m, m.f.dim
 	} else {
-		v, nd, err := parseNumber(t.text)
+		v, u, err := parseNumber(t.text)
 		if err != nil {
 			return p.errAt(t, "%v", err)
 		}
 		s.factor *= v
-		d = nd
+		d = u.dim
+		if u.dim != dimNone {
+			s.unit = u
+		}
 	}
 	if d != dimNone && s.dim != dimNone {
 		return p.errAt(t, "cannot multiply %s by %s: multiply only by a plain number", s.dim, d)

@@ -2,6 +2,7 @@ package gate_test
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -38,47 +39,48 @@ func TestEval(t *testing.T) {
 	tests := []struct {
 		expr      string
 		ok        bool
-		value     float64
+		value     float64 // in unit: the expression's constant's, else the figure's own
+		unit      string
 		detail    string // a substring of the Detail
 		workloads string
 	}{
-		{"reqrep.p99 < 50ms", true, 12_000, "reqrep.p99 = 12ms, < 50ms", "reqrep"},
-		{"reqrep.p99 < 10ms", false, 12_000, "reqrep.p99 = 12ms, not < 10ms", "reqrep"},
-		{"reqrep.p99 <= 12000us", true, 12_000, "", "reqrep"},
-		{"reqrep.p99 <= 12000µs", true, 12_000, "", "reqrep"},
-		{"reqrep.p99.9 < 0.024s", false, 24_000, "", "reqrep"},
-		{"reqrep.p999 > 23999999ns", true, 24_000, "", "reqrep"},
-		{"reqrep.p9999 == 36ms", true, 36_000, "", "reqrep"},
-		{"reqrep.max >= 48ms", true, 48_000, "", "reqrep"},
-		{"reqrep.p50 != 800us", false, 800, "", "reqrep"},
-		{"reqrep.p90 == 1.6ms", true, 1600, "", "reqrep"},
-		{"reqrep.mean < 1ms", true, 880, "", "reqrep"},
-		{"reqrep.p99_uncorrected < 10ms", true, 9_000, "", "reqrep"},
-		{"reqrep.lag_p99 < 50us", true, 40, "", "reqrep"},
-		{"50ms > reqrep.p99", true, 12_000, "50ms, > reqrep.p99 = 12ms", "reqrep"},
-		{"reqrep.timeouts == 0", false, 2, "reqrep.timeouts = 2, not == 0", "reqrep"},
-		{"pubsub.lost == 0", false, 20, "", "pubsub"},
-		{"pubsub.lost <= 2% * pubsub.sent", true, 20, "", "pubsub"},
-		{"pubsub.lost < 2% * pubsub.sent", false, 20, "not < 2% * pubsub.sent = 20", "pubsub"},
-		{"pubsub.recv_rate >= 0.99 * pubsub.send_rate", false, 980, "pubsub.recv_rate = 980/s, not >= 0.99 * pubsub.send_rate = 990/s", "pubsub"},
-		{"pubsub.recv_rate >= 0.98*pubsub.send_rate", true, 980, "", "pubsub"},
-		{"pubsub.recv_rate >= 0.5 * 2 * pubsub.send_rate", false, 980, "", "pubsub"},
-		{"pubsub.send_rate * 0.98 <= pubsub.recv_rate", true, 980, "", "pubsub"},
-		{"pubsub.received > 900", true, 980, "", "pubsub"},
-		{"pubsub.recv_rate >= 1e3/s", false, 980, "", "pubsub"},
-		{"pubsub.recv_rate >= 58800/min", true, 980, "", "pubsub"},
-		{"reqrep.p99 < pubsub.p99", false, 12_000, "reqrep.p99 = 12ms, not < pubsub.p99 = 2ms", "reqrep pubsub"},
-		{"reqrep.bytes_per_s >= 3MiB/s", true, 3 << 20, "reqrep.bytes_per_s = 3MiB/s", "reqrep"},
-		{"reqrep.bytes_per_s > 3MiB", false, 3 << 20, "", "reqrep"},
-		{"reqrep.bytes_per_s > 1000", true, 3 << 20, "", "reqrep"},
-		{"pushpull-2.duplicated == 0", false, 1, "", "pushpull-2"},
-		{"pushpull-2.received == pushpull-2.sent", true, 50, "", "pushpull-2"},
+		{"reqrep.p99 < 50ms", true, 12, "ms", "reqrep.p99 = 12ms, < 50ms", "reqrep"},
+		{"reqrep.p99 < 10ms", false, 12, "ms", "reqrep.p99 = 12ms, not < 10ms", "reqrep"},
+		{"reqrep.p99 <= 12000us", true, 12_000, "us", "", "reqrep"},
+		{"reqrep.p99 <= 12000µs", true, 12_000, "us", "", "reqrep"},
+		{"reqrep.p99.9 < 0.024s", false, 0.024, "s", "", "reqrep"},
+		{"reqrep.p999 > 23999999ns", true, 24_000_000, "ns", "", "reqrep"},
+		{"reqrep.p9999 == 36ms", true, 36, "ms", "", "reqrep"},
+		{"reqrep.max >= 48ms", true, 48, "ms", "", "reqrep"},
+		{"reqrep.p50 != 800us", false, 800, "us", "", "reqrep"},
+		{"reqrep.p90 == 1.6ms", true, 1.6, "ms", "", "reqrep"},
+		{"reqrep.mean < 1ms", true, 0.88, "ms", "", "reqrep"},
+		{"reqrep.p99_uncorrected < 10ms", true, 9, "ms", "", "reqrep"},
+		{"reqrep.lag_p99 < 50us", true, 40, "us", "", "reqrep"},
+		{"50ms > reqrep.p99", true, 12, "ms", "50ms, > reqrep.p99 = 12ms", "reqrep"},
+		{"reqrep.timeouts == 0", false, 2, "count", "reqrep.timeouts = 2, not == 0", "reqrep"},
+		{"pubsub.lost == 0", false, 20, "count", "", "pubsub"},
+		{"pubsub.lost <= 2% * pubsub.sent", true, 20, "count", "", "pubsub"},
+		{"pubsub.lost < 2% * pubsub.sent", false, 20, "count", "not < 2% * pubsub.sent = 20", "pubsub"},
+		{"pubsub.recv_rate >= 0.99 * pubsub.send_rate", false, 980, "/s", "pubsub.recv_rate = 980/s, not >= 0.99 * pubsub.send_rate = 990/s", "pubsub"},
+		{"pubsub.recv_rate >= 0.98*pubsub.send_rate", true, 980, "/s", "", "pubsub"},
+		{"pubsub.recv_rate >= 0.5 * 2 * pubsub.send_rate", false, 980, "/s", "", "pubsub"},
+		{"pubsub.send_rate * 0.98 <= pubsub.recv_rate", true, 980, "/s", "", "pubsub"},
+		{"pubsub.received > 900", true, 980, "count", "", "pubsub"},
+		{"pubsub.recv_rate >= 1e3/s", false, 980, "/s", "", "pubsub"},
+		{"pubsub.recv_rate >= 58800/min", true, 58800, "/min", "", "pubsub"},
+		{"reqrep.p99 < pubsub.p99", false, 12_000, "us", "reqrep.p99 = 12ms, not < pubsub.p99 = 2ms", "reqrep pubsub"},
+		{"reqrep.bytes_per_s >= 3MiB/s", true, 3, "MiB/s", "reqrep.bytes_per_s = 3MiB/s", "reqrep"},
+		{"reqrep.bytes_per_s > 3MiB", false, 3, "MiB/s", "", "reqrep"},
+		{"reqrep.bytes_per_s > 1000", true, 3 << 20, "B/s", "", "reqrep"},
+		{"pushpull-2.duplicated == 0", false, 1, "count", "", "pushpull-2"},
+		{"pushpull-2.received == pushpull-2.sent", true, 50, "count", "", "pushpull-2"},
 		// Figures that cannot prove anything fail, and say why.
-		{"pushpull-2.p99 < 1s", false, 0, "pushpull-2.p99: workload pushpull-2 has no latency samples", "pushpull-2"},
-		{"nosuch.p99 < 1s", false, 0, `no workload "nosuch" in the result (it has reqrep, pubsub, pushpull-2, broken)`, "nosuch"},
-		{"broken.p99 < 1s", false, 0, "marked invalid (generator fell behind)", "broken"},
-		{"1s > nosuch.p99", false, 0, "no workload", "nosuch"},
-		{"reqrep.p99 < nosuch.p99", false, 0, "no workload", "reqrep nosuch"},
+		{"pushpull-2.p99 < 1s", false, 0, "", "pushpull-2.p99: workload pushpull-2 has no latency samples", "pushpull-2"},
+		{"nosuch.p99 < 1s", false, 0, "", `no workload "nosuch" in the result (it has reqrep, pubsub, pushpull-2, broken)`, "nosuch"},
+		{"broken.p99 < 1s", false, 0, "", "marked invalid (generator fell behind)", "broken"},
+		{"1s > nosuch.p99", false, 0, "", "no workload", "nosuch"},
+		{"reqrep.p99 < nosuch.p99", false, 0, "", "no workload", "reqrep nosuch"},
 	}
 	r := fixture()
 	for _, tt := range tests {
@@ -95,8 +97,10 @@ func TestEval(t *testing.T) {
 				t.Errorf("Workloads() = %q, want %q", got, tt.workloads)
 			}
 			g := e.Eval(r)
-			if g.OK != tt.ok || g.Value != tt.value || !strings.Contains(g.Detail, tt.detail) || g.Expr != tt.expr {
-				t.Errorf("Eval = %+v, want ok %v, value %g, detail containing %q", g, tt.ok, tt.value, tt.detail)
+			// The value is converted to the written unit: equal up to rounding.
+			close := math.Abs(g.Value-tt.value) <= 1e-12*math.Abs(tt.value)
+			if g.OK != tt.ok || !close || g.Unit != tt.unit || !strings.Contains(g.Detail, tt.detail) || g.Expr != tt.expr {
+				t.Errorf("Eval = %+v, want ok %v, value %g %s, detail containing %q", g, tt.ok, tt.value, tt.unit, tt.detail)
 			}
 		})
 	}

@@ -40,45 +40,54 @@ func (d dim) String() string {
 type unit struct {
 	dim   dim
 	scale float64 // to the dimension's unit
+	name  string  // as result.Gate.Unit gives it; "" for a factor
 }
 
 // units are the suffixes a number takes. Sizes may be written with or
 // without "/s": bytes_per_s is the only quantity in bytes.
 var units = map[string]unit{
-	"ns": {dimTime, 1e-3}, "us": {dimTime, 1}, "µs": {dimTime, 1}, "ms": {dimTime, 1e3}, "s": {dimTime, 1e6},
-	"/s": {dimRate, 1}, "/ms": {dimRate, 1e3}, "/min": {dimRate, 1.0 / 60},
-	"B": {dimByteRate, 1}, "KiB": {dimByteRate, 1 << 10}, "MiB": {dimByteRate, 1 << 20}, "GiB": {dimByteRate, 1 << 30},
-	"B/s": {dimByteRate, 1}, "KiB/s": {dimByteRate, 1 << 10}, "MiB/s": {dimByteRate, 1 << 20}, "GiB/s": {dimByteRate, 1 << 30},
-	"%": {dimNone, 0.01},
+	"ns": {dimTime, 1e-3, "ns"}, "us": {dimTime, 1, "us"}, "µs": {dimTime, 1, "us"}, "ms": {dimTime, 1e3, "ms"}, "s": {dimTime, 1e6, "s"},
+	"/s": {dimRate, 1, "/s"}, "/ms": {dimRate, 1e3, "/ms"}, "/min": {dimRate, 1.0 / 60, "/min"},
+	"B": {dimByteRate, 1, "B/s"}, "KiB": {dimByteRate, 1 << 10, "KiB/s"}, "MiB": {dimByteRate, 1 << 20, "MiB/s"}, "GiB": {dimByteRate, 1 << 30, "GiB/s"},
+	"B/s": {dimByteRate, 1, "B/s"}, "KiB/s": {dimByteRate, 1 << 10, "KiB/s"}, "MiB/s": {dimByteRate, 1 << 20, "MiB/s"}, "GiB/s": {dimByteRate, 1 << 30, "GiB/s"},
+	"%": {dimNone, 0.01, ""},
+}
+
+// baseUnits name each dimension's unit, the one values are held in, as
+// result.Gate.Unit gives it.
+var baseUnits = map[dim]unit{
+	dimTime: {dimTime, 1, "us"}, dimCount: {dimCount, 1, "count"}, dimRate: {dimRate, 1, "/s"},
+	dimByteRate: {dimByteRate, 1, "B/s"},
 }
 
 // unitHelp lists the suffixes for messages.
 const unitHelp = "us, ms, s (latency); /s (rate); B, KiB, MiB, with or without /s (byte rate); % (factor)"
 
 // parseNumber reads a number with an optional unit: 50ms, 0.99, 10MiB/s,
-// 99%, 1e3/s.
-func parseNumber(word string) (float64, dim, error) {
+// 99%, 1e3/s. The value comes back in its dimension's unit; u is the unit
+// it was written in (the zero unit when bare).
+func parseNumber(word string) (float64, unit, error) {
 	n := numericPrefix(word)
 	if n == 0 {
-		return 0, dimNone, fmt.Errorf("%q is not a number", word)
+		return 0, unit{}, fmt.Errorf("%q is not a number", word)
 	}
 	v, err := strconv.ParseFloat(word[:n], 64)
 	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
-		return 0, dimNone, fmt.Errorf("%q is not a finite number", word[:n])
+		return 0, unit{}, fmt.Errorf("%q is not a finite number", word[:n])
 	}
 	suffix := word[n:]
 	if suffix == "" {
-		return v, dimNone, nil
+		return v, unit{}, nil
 	}
 	u, ok := units[suffix]
 	if !ok {
-		return 0, dimNone, fmt.Errorf("unknown unit %q in %q (want %s)", suffix, word, unitHelp)
+		return 0, unit{}, fmt.Errorf("unknown unit %q in %q (want %s)", suffix, word, unitHelp)
 	}
 	v *= u.scale
 	if math.IsInf(v, 0) {
-		return 0, dimNone, fmt.Errorf("%q is too large", word)
+		return 0, unit{}, fmt.Errorf("%q is too large", word)
 	}
-	return v, u.dim, nil
+	return v, u, nil
 }
 
 // numericPrefix is the length of the decimal number word starts with:

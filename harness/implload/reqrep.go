@@ -31,7 +31,7 @@ func runReqRep(ctx context.Context, spec Spec, c *cluster.Cluster, workers []str
 		peer := int(t.Seq % uint64(len(workers)))
 		data := pad.json(t.Seq)
 		actual := time.Now()
-		resp, err := cli.Call(ctx, workers[peer], spec.Endpoint, data)
+		_, err := cli.Call(ctx, workers[peer], spec.Endpoint, data)
 		at := time.Now()
 		if err != nil && ctx.Err() != nil {
 			return // cut short by the caller: neither a reply nor a failure
@@ -40,7 +40,9 @@ func runReqRep(ctx context.Context, spec Spec, c *cluster.Cluster, workers []str
 		s.sent(0, t.Seq, peer, intended, actual, len(data))
 		switch {
 		case err == nil:
-			s.received(history.ReceiptOp(0, t.Seq, int32(peer), at.UnixNano(), len(resp.Data)), intended, actual) //nolint:gosec // peer < workers
+			// The request's bytes, as raw mode's echo counts them
+			// (result.Workload.BytesPerS), not the reply's.
+			s.received(history.ReceiptOp(0, t.Seq, int32(peer), at.UnixNano(), len(data)), intended, actual) //nolint:gosec // peer < workers
 		case errors.Is(err, reqrep.ErrTimeout):
 			s.failed(t.Seq, peer, intended, at, true)
 		default: // an error reply, a lost connection

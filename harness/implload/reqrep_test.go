@@ -32,6 +32,12 @@ func TestReqRep(t *testing.T) {
 		if got := obs.total(); got != o.Loss.Received {
 			t.Errorf("Observe called %d times, %d replies", got, o.Loss.Received)
 		}
+		// A reply counts its request's bytes, as raw mode's echo does, so
+		// that recv_bytes_per_s compares across modes: every request
+		// answered, the bytes received are the bytes sent.
+		if send := o.Send.Snapshot(o.End); recv.Bytes != send.SentBytes || recv.Bytes == 0 {
+			t.Errorf("received %d bytes for %d sent", recv.Bytes, send.SentBytes)
+		}
 		for i, p := range o.Peers {
 			if p.Sent == 0 || p.Received != p.Sent || p.Lost != 0 {
 				t.Errorf("peer %d: %+v", i, p.Loss)

@@ -89,7 +89,6 @@ func probe(ctx context.Context, cp surveyor, workers []string) {
 // answer is one worker's first answer to a survey.
 type answer struct {
 	latency time.Duration
-	bytes   int
 }
 
 // answered is which of workers answered res, by node id; error replies
@@ -106,7 +105,7 @@ func answered(res *survey.Result, workers []string) map[string]answer {
 			continue
 		}
 		if _, dup := out[a.NodeID]; !dup {
-			out[a.NodeID] = answer{latency: r.Latency, bytes: len(r.Envelope.Data)}
+			out[a.NodeID] = answer{latency: r.Latency}
 		}
 	}
 	return out
@@ -120,6 +119,8 @@ func (r *surveyRun) take(t engine.Tick, res *survey.Result, bytes int) {
 	r.s.sent(0, t.Seq, int(history.NoPeer), intended, actual, bytes)
 	for node, a := range answered(res, r.workers) {
 		at := actual.Add(a.latency)
-		r.s.received(history.ReceiptOp(0, t.Seq, int32(r.peer[node]), at.UnixNano(), a.bytes), intended, actual) //nolint:gosec // peer < workers
+		// The survey's bytes, as raw mode's echoing respondents count them
+		// (result.Workload.BytesPerS), not the answer's.
+		r.s.received(history.ReceiptOp(0, t.Seq, int32(r.peer[node]), at.UnixNano(), bytes), intended, actual) //nolint:gosec // peer < workers
 	}
 }

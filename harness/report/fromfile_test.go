@@ -1,7 +1,6 @@
 package report_test
 
 import (
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -15,7 +14,7 @@ import (
 func TestFromFile(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	data, err := json.MarshalIndent(fixture(), "", "  ")
+	data, err := result.Encode(fixture())
 	if err != nil {
 		t.Fatal(err)
 	}

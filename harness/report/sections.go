@@ -35,9 +35,9 @@ func writeChecks(b *bytes.Buffer, checks []result.Check) {
 	}
 	rows := make([][]string, 0, len(checks))
 	for _, c := range checks {
-		rows = append(rows, []string{c.Name, passFail(c.OK), counts(c.Counts), or(c.Detail)})
+		rows = append(rows, []string{c.Name, passFail(c.OK), counts(c.Counts), optSeconds(c.WaitS), or(c.Detail)})
 	}
-	table(b, []string{"Check", "Result", "Counts", "Detail"}, rows)
+	table(b, []string{"Check", "Result", "Counts", "Wait", "Detail"}, rows)
 }
 
 // counts lists a check's counts as k=v, sorted by key.
@@ -78,7 +78,7 @@ func writeGates(b *bytes.Buffer, gates []result.Gate) {
 	b.WriteString("## Gates\n\n")
 	rows := make([][]string, 0, len(gates))
 	for _, g := range gates {
-		rows = append(rows, []string{"`" + g.Expr + "`", num(g.Value), passFail(g.OK), or(g.Detail)})
+		rows = append(rows, []string{"`" + g.Expr + "`", strings.TrimSpace(num(g.Value) + " " + g.Unit), passFail(g.OK), or(g.Detail)})
 	}
 	table(b, []string{"Gate", "Value", "Result", "Detail"}, rows)
 }

@@ -8,13 +8,10 @@ import (
 	"github.com/nngbench/nngbench/harness/result"
 )
 
-// series picks one value per interval, x being the interval's start.
+// series picks one value per interval, x being the interval's start;
+// past two per pixel column, each column's lowest and highest (decimated).
 func series(iv []result.Interval, y func(result.Interval) float64) plotter.XYs {
-	xys := make(plotter.XYs, len(iv))
-	for i, v := range iv {
-		xys[i] = plotter.XY{X: v.TS, Y: y(v)}
-	}
-	return xys
+	return decimated(iv, y, maxBuckets)
 }
 
 type seriesSpec struct {

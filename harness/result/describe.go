@@ -1,33 +1,32 @@
 package result
 
 import (
-	"encoding/json"
+	"bytes"
 	"reflect"
 	"strconv"
-	"strings"
 )
 
-// fits says whether the JSON token tok can decode into a t.
-func fits(tok json.Token, t reflect.Type) bool {
-	if tok == nil || t.Kind() == reflect.Interface {
+// fits says whether the JSON token of kind, whose bytes are raw, can
+// decode into a t.
+func fits(kind byte, raw []byte, t reflect.Type) bool {
+	if kind == tokNull || t.Kind() == reflect.Interface {
 		return true // null leaves the zero value; any takes anything
 	}
-	switch v := tok.(type) {
-	case json.Delim:
-		if v == '{' {
-			return t.Kind() == reflect.Map || t.Kind() == reflect.Struct && t != timeType
-		}
+	switch kind {
+	case '{':
+		return t.Kind() == reflect.Map || t.Kind() == reflect.Struct && t != timeType
+	case '[':
 		return t.Kind() == reflect.Slice || t.Kind() == reflect.Array
-	case string:
+	case tokString:
 		return t.Kind() == reflect.String || t == timeType // the time's format is encoding/json's to check
-	case json.Number:
+	case tokNumber:
 		switch describe(t) {
 		case "a number":
 			return true
 		case "a whole number":
-			return !strings.ContainsAny(string(v), ".eE")
+			return bytes.IndexAny(raw, ".eE") < 0
 		}
-	case bool:
+	case tokTrue, tokFalse:
 		return t.Kind() == reflect.Bool
 	}
 	return false
@@ -59,25 +58,27 @@ func describe(t reflect.Type) string {
 }
 
 // describeToken says what the JSON holds, with the value when it is short.
-func describeToken(tok json.Token) string {
-	switch v := tok.(type) {
-	case json.Delim:
-		if v == '{' {
-			return "an object"
-		}
+func describeToken(kind byte, raw []byte) string {
+	switch kind {
+	case '{':
+		return "an object"
+	case '[':
 		return "a list"
-	case string:
+	case tokString:
+		v := string(unquote(raw))
 		if len(v) > 24 {
 			return "a string"
 		}
 		return "the string " + strconv.Quote(v)
-	case json.Number:
-		if len(v) > 24 {
+	case tokNumber:
+		if len(raw) > 24 {
 			return "a number"
 		}
-		return "the number " + string(v)
-	case bool:
-		return strconv.FormatBool(v)
+		return "the number " + string(raw)
+	case tokTrue:
+		return "true"
+	case tokFalse:
+		return "false"
 	}
 	return "null"
 }

@@ -67,13 +67,13 @@ func position(data []byte, off int64) (line, col int) {
 }
 
 func schemaError(file string, got *string) error {
-	msg := fmt.Sprintf("has no schema field; this nngbench reads %s", Schema)
+	msg := fmt.Sprintf("has no schema field; this nngbench reads %s (and %s)", Schema, SchemaV1)
 	if got != nil {
 		shown := *got
 		if q := strconv.Quote(shown); q[1:len(q)-1] != shown || shown == "" {
 			shown = q // quoted only when plain text would hide something
 		}
-		msg = fmt.Sprintf("has schema %s; this nngbench reads %s", shown, Schema)
+		msg = fmt.Sprintf("has schema %s; this nngbench reads %s (and %s)", shown, Schema, SchemaV1)
 	}
 	// "out/result.json has schema ..." reads as a sentence, so no colon.
 	return &schemaErr{fileError{file: file, msg: msg, kind: ErrSchema}}

@@ -30,7 +30,7 @@ func ExampleDecode() {
 	fmt.Println(err)
 	fmt.Println(errors.Is(err, result.ErrSchema))
 	// Output:
-	// runs/old/result.json has schema nngbench/result/v0; this nngbench reads nngbench/result/v1
+	// runs/old/result.json has schema nngbench/result/v0; this nngbench reads nngbench/result/v2 (and nngbench/result/v1)
 	// true
 }
 
@@ -72,7 +72,7 @@ func ExampleWrite() {
 		fmt.Println(f.Name())
 	}
 	// Output:
-	// run-1/reqrep-smoke/result.json nngbench/result/v1 1500 µs
+	// run-1/reqrep-smoke/result.json nngbench/result/v2 1500 µs
 	// reqrep.hgrm
 	// result.json
 }

@@ -11,9 +11,47 @@ import (
 	"github.com/nngbench/nngbench/harness/result"
 )
 
-// minimal is the smallest valid result, one key per line so that the
-// tests can name lines.
+// minimal is the smallest valid result, one key per line (nearly) so that
+// the tests can name lines.
 const minimal = `{
+  "schema": "nngbench/result/v2", "schema_version": 2,
+  "scenario": "s",
+  "workers": 1,
+  "transport": "tcp",
+  "seed": 1,
+  "started_at": "2025-06-01T12:00:00Z",
+  "duration_s": 10,
+  "warmup_s": 1,
+  "machine": {"cpu": "", "cores": 2, "go_version": "", "os": "", "arch": "", "commit": "", "hostname": ""},
+  "workloads": [
+    {
+      "name": "w",
+      "pattern": "reqrep",
+      "mode": "tcp",
+      "model": "open",
+      "planned_rate_per_s": 1000,
+      "concurrency": 1,
+      "sent": 10,
+      "received": 10,
+      "errors": 0, "timeouts": 0, "lost": 0, "duplicated": 0, "reordered": 0,
+      "send_rate_per_s": 1, "recv_rate_per_s": 1, "recv_bytes_per_s": 1,
+      "latency": {"p50_us": 1, "p90_us": 1, "p99_us": 1, "p999_us": 1, "p9999_us": 1, "max_us": 1, "mean_us": 1, "count": 10},
+      "latency_uncorrected": {"p50_us": 1, "p90_us": 1, "p99_us": 1, "p999_us": 1, "p9999_us": 1, "max_us": 1, "mean_us": 1, "count": 10},
+      "generator_lag": {"p50_us": 0, "p90_us": 0, "p99_us": 0, "p999_us": 0, "p9999_us": 0, "max_us": 0, "mean_us": 0, "count": 10},
+      "intervals": [],
+      "valid": true, "invalid": ""
+    }
+  ],
+  "faults": [],
+  "checks": [],
+  "recovery": [],
+  "gates": [],
+  "valid": true, "invalid": []
+}
+`
+
+// minimalV1 is minimal as nngbench wrote it in schema v1.
+const minimalV1 = `{
   "schema": "nngbench/result/v1",
   "scenario": "s",
   "workers": 1,
@@ -78,14 +116,14 @@ func TestReadErrors(t *testing.T) {
 	}{
 		{"missing comma", edit(`"workers": 1,`, `"workers": 1`),
 			file + ":5:3: invalid JSON: invalid character '\"' after object key:value pair", result.ErrMalformed},
-		{"truncated", minimal[:200], file + ":10:17: invalid JSON: unexpected end of JSON input", result.ErrMalformed},
+		{"truncated", minimal[:200], file + ":9:13: invalid JSON: unexpected end of JSON input", result.ErrMalformed},
 		{"empty", " \n", file + ": file is empty", result.ErrMalformed},
 		{"not an object", `[1, 2]`, file + ":1: the file holds a JSON array, not an object", result.ErrMalformed},
 		{"trailing data", minimal + "{}", "invalid JSON: invalid character '{' after top-level value", result.ErrMalformed},
 		{"unknown field", edit(`"sent": 10,`, `"sent": 10, "sent_ok": 10,`),
 			file + ":19:19: workloads[0].sent_ok: unknown field", result.ErrMalformed},
-		{"unknown field, wrong case", edit(`"p999": 1, "p9999": 1, "max": 1`, `"p999": 1, "P9999": 1, "max": 1`),
-			file + `:23:63: workloads[0].latency_us.P9999: unknown field (did you mean "p9999"?)`, result.ErrMalformed},
+		{"unknown field, wrong case", edit(`"p999_us": 1, "p9999_us": 1, "max_us": 1`, `"p999_us": 1, "P9999_us": 1, "max_us": 1`),
+			file + `:23:72: workloads[0].latency.P9999_us: unknown field (did you mean "p9999_us"?)`, result.ErrMalformed},
 		{"unknown top-level field", edit(`"seed": 1,`, `"seed": 1, "seeds": [1, 2],`),
 			file + ":6:14: seeds: unknown field", result.ErrMalformed},
 		{"duplicate key", edit(`"mode": "tcp",`, `"mode": "tcp", "mode": "ipc",`),
@@ -103,22 +141,24 @@ func TestReadErrors(t *testing.T) {
 			file + ":8: duration_s: got a JSON number 1e999, want float64", result.ErrMalformed},
 		{"bad time", edit(`2025-06-01T12:00:00Z`, `2025-13-01T12:00:00Z`), "month out of range", result.ErrMalformed},
 		{"other schema", edit(result.Schema, "nngbench/result/v0"),
-			file + " has schema nngbench/result/v0; this nngbench reads nngbench/result/v1", result.ErrSchema},
-		{"other schema with other fields", `{"schema": "nngbench/result/v2", "runs": []}`,
-			file + " has schema nngbench/result/v2; this nngbench reads nngbench/result/v1", result.ErrSchema},
-		{"empty schema", edit(`"schema": "nngbench/result/v1"`, `"schema": ""`),
-			file + ` has schema ""; this nngbench reads nngbench/result/v1`, result.ErrSchema},
-		{"no schema", edit(`"schema": "nngbench/result/v1",`, ``),
-			file + " has no schema field; this nngbench reads nngbench/result/v1", result.ErrSchema},
-		{"schema not a string", edit(`"nngbench/result/v1"`, `1`),
+			file + " has schema nngbench/result/v0; this nngbench reads nngbench/result/v2 (and nngbench/result/v1)", result.ErrSchema},
+		{"other schema with other fields", `{"schema": "nngbench/result/v3", "runs": []}`,
+			file + " has schema nngbench/result/v3; this nngbench reads nngbench/result/v2 (and nngbench/result/v1)", result.ErrSchema},
+		{"empty schema", edit(`"schema": "nngbench/result/v2"`, `"schema": ""`),
+			file + ` has schema ""; this nngbench reads nngbench/result/v2 (and nngbench/result/v1)`, result.ErrSchema},
+		{"no schema", edit(`"schema": "nngbench/result/v2",`, ``),
+			file + " has no schema field; this nngbench reads nngbench/result/v2 (and nngbench/result/v1)", result.ErrSchema},
+		{"schema not a string", edit(`"nngbench/result/v2"`, `1`),
 			file + ":2: schema: got a JSON number, want string", result.ErrMalformed},
+		{"no schema_version", edit(`, "schema_version": 2`, ``),
+			file + ": schema_version: must be 2, got 0", result.ErrInvalid},
 		{"bad model", edit(`"model": "open"`, `"model": "opened"`),
 			file + `: workloads[0].model: must be "open" or "closed", got "opened"`, result.ErrInvalid},
 		{"every problem at once", edit(`"scenario": "s",
   "workers": 1,`, `"scenario": "", "workers": -1,`),
 			file + ": scenario: must not be empty\n" + file + ": workers: must not be negative, got -1", result.ErrInvalid},
-		{"invalid without a reason", edit(`"valid": true
-}`, `"valid": false
+		{"invalid without a reason", edit(`"valid": true, "invalid": []
+}`, `"valid": false, "invalid": []
 }`), file + ": valid: invalid without a reason", result.ErrInvalid},
 		{"time that cannot be written back", edit(`2025-06-01T12:00:00Z`, `2025-06-01T12:00:00+24:00`),
 			file + ": started_at: ", result.ErrInvalid},

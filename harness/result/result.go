@@ -5,30 +5,42 @@ import "time"
 
 // Schema names the layout of Result. Change it whenever a field is removed,
 // renamed or changes meaning, so that an old reader refuses a new file rather
-// than misreading it.
-const Schema = "nngbench/result/v1"
+// than misreading it. SchemaVersion is its number, for tools that compare
+// numbers (jq's .schema_version >= 2).
+//
+// v2 (from v1): every figure carries its unit in its name (latency.p99_us,
+// recv_rate_per_s, recv_bytes_per_s) or beside its value (gates[].unit);
+// checks give their wait in seconds (wait_s, was counts.wait_ms); invalid
+// is always present, [] on a valid run. SchemaV1 files are still read
+// (Read upgrades them), and schema/ holds the JSON Schema of both.
+const (
+	Schema        = "nngbench/result/v2"
+	SchemaVersion = 2
+	SchemaV1      = "nngbench/result/v1"
+)
 
 // Result is one run of one scenario. It is the only thing reports and gates
 // read, so everything they need is here and nothing refers back to the run.
 type Result struct {
-	Schema      string     `json:"schema"` // always Schema; Write fills it in when empty
-	Scenario    string     `json:"scenario"`
-	Description string     `json:"description,omitempty"`
-	Workers     int        `json:"workers"`
-	Transport   string     `json:"transport"` // "inproc", "tcp", "tls+tcp", ...
-	Seed        int64      `json:"seed"`
-	StartedAt   time.Time  `json:"started_at"`
-	DurationS   float64    `json:"duration_s"` // the measured window, seconds
-	WarmupS     float64    `json:"warmup_s"`   // before the window, excluded from every figure
-	Machine     Machine    `json:"machine"`
-	Cluster     *Cluster   `json:"cluster,omitempty"`
-	Workloads   []Workload `json:"workloads"`
-	Faults      []Fault    `json:"faults"`
-	Checks      []Check    `json:"checks"`
-	Recovery    []Recovery `json:"recovery"`
-	Gates       []Gate     `json:"gates"`
-	Valid       bool       `json:"valid"`
-	Invalid     []string   `json:"invalid,omitempty"` // why not, when Valid is false
+	Schema        string     `json:"schema"`         // always Schema; Write fills it in when empty
+	SchemaVersion int        `json:"schema_version"` // always SchemaVersion; Write fills it in when 0
+	Scenario      string     `json:"scenario"`
+	Description   string     `json:"description,omitempty"`
+	Workers       int        `json:"workers"`
+	Transport     string     `json:"transport"` // "inproc", "tcp", "tls+tcp", ...
+	Seed          int64      `json:"seed"`
+	StartedAt     time.Time  `json:"started_at"`
+	DurationS     float64    `json:"duration_s"` // the measured window, seconds
+	WarmupS       float64    `json:"warmup_s"`   // before the window, excluded from every figure
+	Machine       Machine    `json:"machine"`
+	Cluster       *Cluster   `json:"cluster,omitempty"`
+	Workloads     []Workload `json:"workloads"`
+	Faults        []Fault    `json:"faults"`
+	Checks        []Check    `json:"checks"`
+	Recovery      []Recovery `json:"recovery"`
+	Gates         []Gate     `json:"gates"`
+	Valid         bool       `json:"valid"`
+	Invalid       []string   `json:"invalid"` // why not; [] when Valid (Write writes nil as [])
 }
 
 // Machine says where the run happened, since figures from different machines
@@ -50,13 +62,13 @@ const (
 )
 
 // Workload is the load one pattern put on the system and what came back.
-// Latencies are in microseconds.
+// Counts are of messages; latencies are in microseconds, rates per second.
 type Workload struct {
 	Name        string  `json:"name"` // unique in the run; names the .hgrm files
 	Pattern     string  `json:"pattern"`
 	Mode        string  `json:"mode"`
-	Model       string  `json:"model"`        // ModelOpen or ModelClosed
-	PlannedRate float64 `json:"planned_rate"` // messages per second; 0 when closed loop
+	Model       string  `json:"model"`              // ModelOpen or ModelClosed
+	PlannedRate float64 `json:"planned_rate_per_s"` // messages per second; 0 when closed loop
 	Concurrency int     `json:"concurrency"`
 
 	Sent       int64 `json:"sent"`
@@ -67,35 +79,40 @@ type Workload struct {
 	Duplicated int64 `json:"duplicated"`
 	Reordered  int64 `json:"reordered"`
 
-	SendRate  float64 `json:"send_rate"` // per second over the measured window
-	RecvRate  float64 `json:"recv_rate"`
-	BytesPerS float64 `json:"bytes_per_s"`
+	SendRate float64 `json:"send_rate_per_s"` // messages per second over the measured window
+	RecvRate float64 `json:"recv_rate_per_s"`
+	// BytesPerS is the payload received per second over the window: the
+	// bytes of each message that arrived (one-way patterns), or of each
+	// request whose reply arrived (reqrep, survey), as the workload sent
+	// it; the same for raw and impl mode, so the two compare. Envelopes,
+	// headers and transport framing are not counted.
+	BytesPerS float64 `json:"recv_bytes_per_s"`
 
 	// Latency is timed from each message's intended send time, so a
 	// stalled sender cannot hide the stall; LatencyUncorrected from the
 	// actual send, as a coordinated-omission tool would report it.
-	Latency            Percentiles `json:"latency_us"`
-	LatencyUncorrected Percentiles `json:"latency_uncorrected_us"`
-	Lag                Percentiles `json:"generator_lag_us"` // actual minus intended send time
+	Latency            Percentiles `json:"latency"`
+	LatencyUncorrected Percentiles `json:"latency_uncorrected"`
+	Lag                Percentiles `json:"generator_lag"` // actual minus intended send time
 
 	Intervals []Interval `json:"intervals"`
 	Phases    []Phase    `json:"phases,omitempty"`
 
 	Valid   bool   `json:"valid"`
-	Invalid string `json:"invalid,omitempty"` // why not, when Valid is false
+	Invalid string `json:"invalid"` // why not; "" when Valid
 }
 
 // Percentiles summarises a latency histogram, in microseconds. Each value is
 // the upper edge of its histogram bucket, so it never understates.
 type Percentiles struct {
-	P50   float64 `json:"p50"`
-	P90   float64 `json:"p90"`
-	P99   float64 `json:"p99"`
-	P999  float64 `json:"p999"`
-	P9999 float64 `json:"p9999"`
-	Max   float64 `json:"max"`
-	Mean  float64 `json:"mean"`
-	Count int64   `json:"count"`
+	P50   float64 `json:"p50_us"`
+	P90   float64 `json:"p90_us"`
+	P99   float64 `json:"p99_us"`
+	P999  float64 `json:"p999_us"`
+	P9999 float64 `json:"p9999_us"`
+	Max   float64 `json:"max_us"`
+	Mean  float64 `json:"mean_us"`
+	Count int64   `json:"count"` // samples
 }
 
 // Interval is one bucket of the time series (1 s unless the run says
@@ -121,7 +138,7 @@ const (
 type Phase struct {
 	Fault   string      `json:"fault"`
 	Phase   string      `json:"phase"` // PhaseBefore, PhaseDuring or PhaseAfter
-	Latency Percentiles `json:"latency_us"`
+	Latency Percentiles `json:"latency"`
 }
 
 // Fault is one fault of the timeline: what was planned and when it really
@@ -144,8 +161,11 @@ type Fault struct {
 type Check struct {
 	Name   string           `json:"name"`
 	OK     bool             `json:"ok"`
-	Counts map[string]int64 `json:"counts"`
-	Detail string           `json:"detail,omitempty"`
+	Counts map[string]int64 `json:"counts"` // counts only (of messages, tasks, workers ...), never a time
+	// WaitS is how long the check waited for the cluster to settle before
+	// it passed or gave up, in seconds; nil for checks that do not wait.
+	WaitS  *float64 `json:"wait_s,omitempty"`
+	Detail string   `json:"detail,omitempty"`
 }
 
 // Recovery is how long the system took to get over one fault, in seconds:
@@ -162,8 +182,13 @@ type Recovery struct {
 
 // Gate is one pass/fail expression evaluated over the run.
 type Gate struct {
-	Expr   string  `json:"expr"`
+	Expr string `json:"expr"`
+	// Value is the measured figure in Unit: the unit the expression's
+	// constant is written in (ms for "reqrep.p99 < 50ms"), else the
+	// figure's own (us, /s, B/s; count for counts); Unit is "" when
+	// nothing could be measured.
 	Value  float64 `json:"value"`
+	Unit   string  `json:"unit"`
 	OK     bool    `json:"ok"`
 	Detail string  `json:"detail,omitempty"`
 }

@@ -16,15 +16,16 @@ func sample() *result.Result {
 	started := time.Date(2025, 6, 1, 12, 0, 0, 123456789, time.UTC)
 	lat := result.Percentiles{P50: 1000, P90: 1000, P99: 900095, P999: 990207, P9999: 999423, Max: 1000447, Mean: 50950.5, Count: 10000}
 	return &result.Result{
-		Schema:      result.Schema,
-		Scenario:    "reqrep-stall",
-		Description: "a 1 s stall halfway",
-		Workers:     3,
-		Transport:   "tcp",
-		Seed:        -42,
-		StartedAt:   started,
-		DurationS:   10,
-		WarmupS:     2.5,
+		Schema:        result.Schema,
+		SchemaVersion: result.SchemaVersion,
+		Scenario:      "reqrep-stall",
+		Description:   "a 1 s stall halfway",
+		Workers:       3,
+		Transport:     "tcp",
+		Seed:          -42,
+		StartedAt:     started,
+		DurationS:     10,
+		WarmupS:       2.5,
 		Machine: result.Machine{CPU: "AMD EPYC 7B13", Cores: 2, GoVersion: "go1.26.8", OS: "linux",
 			Arch: "amd64", Commit: "0123abcd-dirty", Hostname: "bench-1"},
 		Workloads: []result.Workload{{

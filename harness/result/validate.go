@@ -9,8 +9,14 @@ import (
 // Validate reports every inconsistency in r, one per line, each with its
 // field path (workloads[1].model: ...), wrapped in ErrInvalid. It checks the
 // shape of the record, not whether the run was good: that is Valid's job.
+// A SchemaVersion of 0 is taken as unset (Write fills it in); read from a
+// file, it is a problem.
 func (r *Result) Validate() error {
-	if probs := r.problems(); len(probs) > 0 {
+	c := *r
+	if c.SchemaVersion == 0 {
+		c.SchemaVersion = SchemaVersion
+	}
+	if probs := c.problems(); len(probs) > 0 {
 		return &invalidError{problems: probs}
 	}
 	return nil
@@ -74,6 +80,9 @@ func (r *Result) problems() []string {
 	if r.Schema != Schema {
 		c.add("schema", "must be %s, got %q", Schema, r.Schema)
 	}
+	if r.SchemaVersion != SchemaVersion {
+		c.add("schema_version", "must be %d, got %d", SchemaVersion, r.SchemaVersion)
+	}
 	c.required("scenario", r.Scenario)
 	c.nonNegative("workers", float64(r.Workers))
 	c.nonNegative("duration_s", r.DurationS)
@@ -97,6 +106,9 @@ func (r *Result) problems() []string {
 	}
 	for i, ch := range r.Checks {
 		c.required(fmt.Sprintf("checks[%d].name", i), ch.Name)
+		if ch.WaitS != nil {
+			c.nonNegative(fmt.Sprintf("checks[%d].wait_s", i), *ch.WaitS)
+		}
 	}
 	for i, rc := range r.Recovery {
 		rc.check(&c, fmt.Sprintf("recovery[%d]", i))
@@ -115,7 +127,7 @@ func (w *Workload) check(c *checker, p string) {
 	if w.Model != ModelOpen && w.Model != ModelClosed {
 		c.add(p+".model", "must be %q or %q, got %q", ModelOpen, ModelClosed, w.Model)
 	}
-	c.nonNegative(p+".planned_rate", w.PlannedRate)
+	c.nonNegative(p+".planned_rate_per_s", w.PlannedRate)
 	c.nonNegative(p+".concurrency", float64(w.Concurrency))
 	for _, n := range []struct {
 		field string

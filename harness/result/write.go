@@ -38,15 +38,13 @@ const hgrmTicks = 5
 // values in milliseconds, the unit that plotter labels its axis with; a
 // leading '#' comment, which the plotter skips, says so.
 //
-// r is checked with Validate first; Write fills in Schema when empty.
+// r is checked with Validate first; Write fills in Schema and
+// SchemaVersion when unset, and writes nil lists as [].
 func Write(dir string, r *Result, hists map[string]HistogramPair) error {
 	if r == nil {
 		return fmt.Errorf("result: Write of a nil result into %s", dir)
 	}
-	out := *r // a shallow copy, so that filling in Schema leaves r alone
-	if out.Schema == "" {
-		out.Schema = Schema
-	}
+	out := normalized(r)
 	if probs := out.problems(); len(probs) > 0 {
 		return &invalidError{file: filepath.Join(dir, FileName) + " (not written)", problems: probs}
 	}
@@ -77,11 +75,60 @@ func Write(dir string, r *Result, hists map[string]HistogramPair) error {
 
 // Encode returns r as Write writes it to result.json, byte for byte.
 func Encode(r *Result) ([]byte, error) {
-	out := *r
+	out := normalized(r)
+	return encode(&out)
+}
+
+// normalized is a shallow copy of r with Schema and SchemaVersion filled in
+// when unset and every nil list made empty, so that the file always has
+// them (.invalid[] and .workloads[].intervals[] work in jq on any run).
+func normalized(r *Result) Result {
+	out := *r // r itself is left alone
 	if out.Schema == "" {
 		out.Schema = Schema
 	}
-	return encode(&out)
+	if out.SchemaVersion == 0 {
+		out.SchemaVersion = SchemaVersion
+	}
+	out.Invalid = orEmpty(out.Invalid)
+	out.Workloads = orEmpty(out.Workloads)
+	out.Faults = orEmpty(out.Faults)
+	out.Checks = orEmpty(out.Checks)
+	out.Recovery = orEmpty(out.Recovery)
+	out.Gates = orEmpty(out.Gates)
+	if slices.ContainsFunc(out.Workloads, func(w Workload) bool { return w.Intervals == nil }) {
+		out.Workloads = slices.Clone(out.Workloads)
+		for i := range out.Workloads {
+			out.Workloads[i].Intervals = orEmpty(out.Workloads[i].Intervals)
+		}
+	}
+	for i, f := range out.Faults {
+		if f.Params == nil {
+			out.Faults = slices.Clone(out.Faults)
+			for j := i; j < len(out.Faults); j++ {
+				if out.Faults[j].Params == nil {
+					out.Faults[j].Params = map[string]any{}
+				}
+			}
+			break
+		}
+	}
+	if slices.ContainsFunc(out.Checks, func(c Check) bool { return c.Counts == nil }) {
+		out.Checks = slices.Clone(out.Checks)
+		for i := range out.Checks {
+			if out.Checks[i].Counts == nil {
+				out.Checks[i].Counts = map[string]int64{}
+			}
+		}
+	}
+	return out
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 func encode(r *Result) ([]byte, error) {

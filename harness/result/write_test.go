@@ -53,11 +53,11 @@ func TestWriteIsStable(t *testing.T) {
 	}
 	da, _ := os.ReadFile(filepath.Join(a, result.FileName))
 	db, _ := os.ReadFile(filepath.Join(b, result.FileName))
-	if string(da) != string(db) || !strings.HasPrefix(string(da), "{\n  \"schema\": \"nngbench/result/v1\",\n  \"scenario\": ") {
+	if string(da) != string(db) || !strings.HasPrefix(string(da), "{\n  \"schema\": \"nngbench/result/v2\",\n  \"schema_version\": 2,\n  \"scenario\": ") {
 		t.Errorf("result.json is not stable or not in field order:\n%.200s", da)
 	}
-	for _, key := range []string{`"latency_us": {`, `"p9999": `, `"latency_uncorrected_us": {`, `"generator_lag_us": {`,
-		`"bytes_per_s": `, `"t_s": `, `"p99_us": `, `"started_at": "2025-06-01T12:00:00.123456789Z"`} {
+	for _, key := range []string{`"latency": {`, `"p9999_us": `, `"latency_uncorrected": {`, `"generator_lag": {`,
+		`"recv_bytes_per_s": `, `"planned_rate_per_s": `, `"t_s": `, `"p99_us": `, `"started_at": "2025-06-01T12:00:00.123456789Z"`} {
 		if !strings.Contains(string(da), key) {
 			t.Errorf("result.json lacks %s", key)
 		}
@@ -189,7 +189,7 @@ func TestWriteRefuses(t *testing.T) {
 			r := sample()
 			r.Schema = "nngbench/result/v0"
 			return r
-		}, nil, `schema: must be nngbench/result/v1, got "nngbench/result/v0"`, result.ErrInvalid},
+		}, nil, `schema: must be nngbench/result/v2, got "nngbench/result/v0"`, result.ErrInvalid},
 		{"not encodable", func() *result.Result {
 			r := sample()
 			r.Workloads[0].SendRate = zero() / zero()

@@ -14,6 +14,10 @@
 //	cluster/                        configs, logs, ready files and journals of the programs,
 //	                                and harness.log, when the scenario needed a cluster
 //
+// Before it writes anything, a run removes from the folder what an earlier
+// one left there: result.json, history, report, every .hgrm, .hlog and
+// .png, peers.log, cluster/ and run-NN/ folders; other files stay.
+//
 // Timing: the load starts once the cluster is online. result.json's
 // started_at is the start of the measured window (the end of warmup),
 // which the fault timeline counts its at from; each workload's own window

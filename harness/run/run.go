@@ -30,6 +30,9 @@ import (
 // configs, logs and ready files.
 const ClusterDir = "cluster"
 
+// peersLog is the file of a raw run's peer processes' output.
+const peersLog = "peers.log"
+
 // Run runs s and writes its results into Options.Dir (see the package
 // comment for the files), then returns the result it wrote.
 //
@@ -56,10 +59,10 @@ func Run(ctx context.Context, s *scenario.Scenario, o Options) (*result.Result, 
 		}
 		o.Bin = bin
 	}
-	// Logs and ready files of an earlier run in this folder would be
-	// mistaken for this one's.
-	if err := os.RemoveAll(filepath.Join(o.Dir, ClusterDir)); err != nil {
-		return nil, fmt.Errorf("run: %w", err)
+	// Whatever an earlier run left in this folder (its histograms, report,
+	// logs and ready files) would be mistaken for this one's.
+	if err := clearFolder(o.Dir); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("run: %w", err)
@@ -131,7 +134,7 @@ func (r *runner) execute(ctx context.Context) {
 		}
 	}
 	if r.o.Peer != "" && hasRaw(r.s) && r.s.Transport != scenario.TransportInproc {
-		f, err := os.Create(filepath.Join(r.o.Dir, "peers.log"))
+		f, err := os.Create(filepath.Join(r.o.Dir, peersLog))
 		if err != nil {
 			r.failures = append(r.failures, err)
 			r.outs = make([]outcome, len(r.s.Workloads))
@@ -198,7 +201,7 @@ func (r *runner) startCluster(ctx context.Context) (closeCluster func(), err err
 	stopStart := context.AfterFunc(ctx, cancel) // Ctrl-C during the start still ends it
 	c, err := cluster.Start(cctx, cluster.Options{
 		Workers: r.s.Workers, Transport: string(r.s.Transport), Timing: r.s.Cluster, ControlPlane: cpMode(r.s),
-		Dir: dir, Bin: r.o.Bin, ToxiproxyURL: r.o.ToxiproxyURL, OnEvent: r.events.Add,
+		Dir: dir, Bin: r.o.Bin, ToxiproxyURL: r.o.ToxiproxyURL, RunName: r.s.Name, OnEvent: r.events.Add,
 		Logger: slog.New(slog.NewTextHandler(logf, nil)), ReadyTimeout: r.s.Cluster.ReadyTimeout,
 	})
 	stopStart()
