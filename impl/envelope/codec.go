@@ -82,7 +82,7 @@ func (e *Envelope) AppendJSON(dst []byte) ([]byte, error) {
 	if len(e.Data) == 0 {
 		dst = append(dst, "null"...)
 	} else {
-		dst = append(dst, e.Data...)
+		dst = appendData(dst, e.Data)
 	}
 	return append(dst, '}'), nil
 }
