@@ -84,7 +84,7 @@ func checkEcho(t testing.TB, endpoint, id, msg string, data []byte) {
 // requires UTF-8; encoding/json's Valid does not check it, hence utf8.Valid).
 func TestRepliesEscapeWhatTheyEcho(t *testing.T) {
 	for _, tc := range []struct {
-		name                   string
+		name                    string
 		endpoint, id, msg, data string
 	}{
 		{"lone continuation byte", "/inst\x80ances", "msg_1", "bad", `{"a":"b"}`},
