@@ -169,7 +169,7 @@ func (s *Server) serve(mctx mangos.Context) {
 func (s *Server) respond(body []byte) *envelope.Envelope {
 	req, err := s.sock.Decode(body)
 	if err != nil {
-		s.log.Warn("refused a malformed request", "error", err)
+		s.log.Warn("refused a malformed request", logging.BadInput, "error", err)
 		return envelope.ReplyError(nil, s.cfg.Name, err)
 	}
 	if s.log.Enabled(s.ctx, slog.LevelDebug) {

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/nngbench/nngbench/impl/api"
+	"github.com/nngbench/nngbench/impl/logging"
 )
 
 // configState is the config snapshot the worker applied.
@@ -83,7 +84,7 @@ func (w *Worker) followConfig(ctx context.Context) {
 		}
 		var snap api.ConfigSnapshot
 		if err := json.Unmarshal(e.Data, &snap); err != nil {
-			w.log.Warn("ignored a config update that does not decode", "error", err)
+			w.log.Warn("ignored a config update that does not decode", logging.BadInput, "error", err)
 			continue
 		}
 		offered := w.conf.offer(snap)
