@@ -27,6 +27,9 @@ type Config struct {
 	MetricsAddress string `json:"metrics_address"`
 	// LogLevel is debug, info, warn or error; default info.
 	LogLevel string `json:"log_level"`
+
+	// Auth is a secret shared with the workers: broadcasts are signed with it.
+	Auth config.Auth `json:"auth"`
 }
 
 // Messaging is the "messaging" object: the addresses the control plane

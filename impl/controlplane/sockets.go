@@ -114,10 +114,13 @@ func (cp *ControlPlane) openWorkerAPI(topts transport.Options) error {
 }
 
 func (cp *ControlPlane) openStreams(topts transport.Options) error {
-	var err error
 	name := cp.cfg.NodeID
+	key, err := authKey(cp.cfg.Auth)
+	if err != nil {
+		return err
+	}
 	if cp.pub, err = pubsub.NewPublisher(pubsub.PublisherConfig{
-		Name: name + suffixPub, Transport: topts, Metrics: cp.opts.Metrics, Logger: cp.opts.Logger,
+		Name: name + suffixPub, Transport: topts, Metrics: cp.opts.Metrics, Logger: cp.opts.Logger, Key: key,
 	}); err != nil {
 		return fmt.Errorf("controlplane: publisher: %w", err)
 	}

@@ -31,6 +31,12 @@ type Config struct {
 	MetricsAddress string `json:"metrics_address"`
 	// LogLevel is debug, info, warn or error; default info.
 	LogLevel string `json:"log_level"`
+
+	// Auth is the secret shared with the control plane: with it, a config
+	// update that the control plane did not sign is refused and counted.
+	// (With TLS, messaging.tls.server_name set to the name in the control
+	// plane's certificate makes every link refuse any other peer.)
+	Auth config.Auth `json:"auth"`
 }
 
 // MessagingConfig is where the worker listens and what it dials.

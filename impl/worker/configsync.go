@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"github.com/nngbench/nngbench/impl/api"
+	"github.com/nngbench/nngbench/impl/config"
+	"github.com/nngbench/nngbench/impl/envelope"
 	"github.com/nngbench/nngbench/impl/logging"
 )
 
@@ -82,6 +84,10 @@ func (w *Worker) followConfig(ctx context.Context) {
 		if e.Endpoint != api.TopicConfigUpdate {
 			continue
 		}
+		if !w.authentic(e) {
+			w.counters.configBroadcasts.Add(1)
+			continue
+		}
 		var snap api.ConfigSnapshot
 		if err := json.Unmarshal(e.Data, &snap); err != nil {
 			w.log.Warn("ignored a config update that does not decode", logging.BadInput, "error", err)
@@ -130,4 +136,37 @@ func (w *Worker) fetchConfig(ctx context.Context) (api.ConfigSnapshot, error) {
 		return snap, fmt.Errorf("worker: config snapshot: %w", err)
 	}
 	return snap, nil
+}
+
+// authentic says whether a config update may be applied: with
+// auth.secret_file, only one the control plane signed with the secret.
+// Anything else, which any peer that can reach the socket could have
+// sent, is refused, counted and logged (rate-limited).
+func (w *Worker) authentic(e *envelope.Envelope) bool {
+	if w.key == nil {
+		return true
+	}
+	err := w.key.Verify(e)
+	if err == nil {
+		return true
+	}
+	w.counters.configRejected.Add(1)
+	w.log.Warn("refused a config update not signed by the control plane", logging.BadInput, "sender", e.Sender, "id", e.ID, "error", err)
+	return false
+}
+
+// authKey is the key of auth.secret_file; nil without one.
+func authKey(a config.Auth) (*envelope.Key, error) {
+	secret, err := a.Secret()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	if secret == nil {
+		return nil, nil
+	}
+	k, err := envelope.NewKey(secret)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w: %w", ErrConfig, config.ErrSecret, err)
+	}
+	return k, nil
 }

@@ -89,8 +89,10 @@ type Leaf struct {
 	CertPEM, KeyPEM []byte
 }
 
-// Issue signs a certificate for name, valid for 127.0.0.1, ::1 and
-// localhost, for both server and client authentication.
+// Issue signs a certificate for name, valid for 127.0.0.1, ::1, localhost
+// and name itself (a DNS name, so that a peer can insist on this program:
+// tls server_name "controlplane" refuses a worker's certificate, which the
+// same CA signed), for both server and client authentication.
 func (ca *CA) Issue(name string) (*Leaf, error) {
 	key, tmpl, err := newTemplate(name)
 	if err != nil {
@@ -100,6 +102,9 @@ func (ca *CA) Issue(name string) (*Leaf, error) {
 	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}
 	tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
 	tmpl.DNSNames = []string{"localhost"}
+	if name != "localhost" {
+		tmpl.DNSNames = append(tmpl.DNSNames, name)
+	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
 	if err != nil {
 		return nil, fmt.Errorf("certs: certificate of %s: %w", name, err)
