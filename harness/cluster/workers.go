@@ -23,9 +23,12 @@ func (c *Cluster) startWorker(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	tls, err := c.net.tlsFor(name)
+	tls, key, err := c.net.tlsFor(name)
 	if err != nil {
 		return err
+	}
+	if key != nil {
+		tls.KeyFile = childKeyFile
 	}
 	cfg := workerConfig(c.opts, name, links, tls)
 	path, err := writeConfig(c.opts.Dir, name+".json", cfg)
@@ -41,6 +44,7 @@ func (c *Cluster) startWorker(ctx context.Context, name string) error {
 	} else {
 		p := newProcess(name, filepath.Join(c.opts.Bin, "worker"), path,
 			filepath.Join(c.opts.Dir, name+".log"), filepath.Join(c.opts.Dir, name+".ready"), c.opts)
+		p.key = key
 		c.mu.Lock()
 		c.workers[name] = p
 		c.mu.Unlock()

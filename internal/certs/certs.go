@@ -1,8 +1,8 @@
 // Package certs makes the throwaway TLS certificates of the harness's
 // tls+tcp runs: a CA made for one run, and leaf certificates it signs for
 // loopback, usable by servers and clients alike (mutual TLS). Nothing is
-// kept after the run; keys are written only where a program must read them
-// from files (WriteFiles).
+// kept after the run; WriteCert writes certificates without their keys,
+// WriteFiles (for tests) the keys too.
 package certs
 
 import (
@@ -131,6 +131,31 @@ func (ca *CA) Material(name string) (*tlsconf.Material, error) {
 		return nil, err
 	}
 	return &tlsconf.Material{Cert: &l.TLS, CAs: ca.Pool(), VerifyPeer: true}, nil
+}
+
+// WriteCert writes a certificate for name (name.crt) and the CA (ca.crt)
+// into dir, and returns the config settings that name them, with
+// verify_peer on, and the private key, PEM-encoded, which it does not
+// write: the caller hands it to the program some other way and sets
+// KeyFile (see harness/cluster, which passes it through an inherited pipe).
+func (ca *CA) WriteCert(dir, name string) (tlsconf.Config, []byte, error) {
+	l, err := ca.Issue(name)
+	if err != nil {
+		return tlsconf.Config{}, nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return tlsconf.Config{}, nil, fmt.Errorf("certs: %w", err)
+	}
+	c := tlsconf.Config{CertFile: filepath.Join(dir, name+".crt"), CAFile: filepath.Join(dir, "ca.crt"), VerifyPeer: true}
+	for _, f := range []struct {
+		path string
+		b    []byte
+	}{{c.CAFile, ca.PEM}, {c.CertFile, l.CertPEM}} {
+		if err := os.WriteFile(f.path, f.b, 0o600); err != nil {
+			return tlsconf.Config{}, nil, fmt.Errorf("certs: %w", err)
+		}
+	}
+	return c, l.KeyPEM, nil
 }
 
 // WriteFiles writes a certificate for name (name.crt, name.key) and the CA
