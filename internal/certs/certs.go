@@ -102,7 +102,7 @@ func (ca *CA) Issue(name string) (*Leaf, error) {
 	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}
 	tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
 	tmpl.DNSNames = []string{"localhost"}
-	if name != "localhost" {
+	if name != "localhost" && dnsName(name) {
 		tmpl.DNSNames = append(tmpl.DNSNames, name)
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
@@ -182,6 +182,22 @@ func (ca *CA) WriteFiles(dir, name string) (tlsconf.Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// dnsName reports whether name can be a certificate's DNS name: letters,
+// digits, '-' and '.', at most 253 bytes. Other names (a description with
+// spaces) stay in the common name only.
+func dnsName(name string) bool {
+	if name == "" || len(name) > 253 {
+		return false
+	}
+	for _, c := range []byte(name) {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.'
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func serialNumber() (*big.Int, error) {
