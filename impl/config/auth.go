@@ -13,9 +13,9 @@ const MaxSecretFile = 4096
 
 // Auth is the "auth" object of the control plane and worker configs: an
 // optional secret that both share, with which the control plane signs
-// what it broadcasts (an HMAC over each envelope) and workers refuse what
-// is not signed with it. Without TLS and without it, any peer that can
-// reach a socket can speak on it.
+// what it broadcasts and replies (an HMAC over each envelope) and workers
+// refuse config that is not signed with it. Without TLS and without it,
+// any peer that can reach a socket can speak on it.
 type Auth struct {
 	// SecretFile holds the shared secret: at least 16 bytes (trailing
 	// whitespace aside), readable by its owner only. Default none.

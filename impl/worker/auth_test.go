@@ -192,3 +192,46 @@ func counterValue(t *testing.T, reg *metrics.Registry, name string) float64 {
 	}
 	return 0
 }
+
+// Snapshots are config too: with auth.secret_file, a worker applies a
+// fetched snapshot (on registering, after a gap, or when a heartbeat reply
+// shows a newer version) only from a reply signed with the secret, so a
+// REP that is not the control plane cannot serve one either.
+func TestForgedConfigSnapshot(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		cpSecret    string // what the REP signs its replies with; "": nothing
+		wantApplied bool
+	}{
+		{"signed with the secret", sharedSecret, true},
+		{"unsigned", "", false},
+		{"signed with another secret", "another-secret-0123456789", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var key *envelope.Key
+			if tc.cpSecret != "" {
+				key = newKey(t, tc.cpSecret)
+			}
+			cp := newFakeCPSigning(t, "tcp", "tcp://127.0.0.1:0", transport.Options{}, key)
+			cp.setSnapshot(snap(3, "mode", "served"))
+			cfg := cp.workerConfig("worker-1")
+			cfg.Auth.SecretFile = secretFile(t, sharedSecret)
+			w := startWorker(t, cfg, nil)
+			cli := commandClient(t, w)
+			if tc.wantApplied {
+				waitConfig(t, cli, snap(3, "mode", "served"))
+				if st := w.Stats(); st.ConfigRejected != 0 {
+					t.Fatalf("stats %+v", st)
+				}
+				return
+			}
+			testkit.Eventually(t, wait, func() bool {
+				_, _, snapshots := cp.counts()
+				return w.Stats().ConfigRejected >= 2 && snapshots >= 2
+			}, "the worker never refused the snapshots (stats %+v)", w.Stats())
+			if got := applied(t, cli); got.Version != 0 {
+				t.Fatalf("applied %+v from an unauthenticated snapshot", got)
+			}
+		})
+	}
+}

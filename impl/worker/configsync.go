@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"sync"
@@ -112,7 +113,7 @@ func (w *Worker) followConfig(ctx context.Context) {
 func (w *Worker) syncConfig(ctx context.Context, force bool) {
 	snap, err := w.fetchConfig(ctx)
 	if err != nil {
-		if ctx.Err() == nil {
+		if ctx.Err() == nil && !errors.Is(err, envelope.ErrUnauthenticated) { // that one is logged, rate-limited
 			w.log.Warn("could not fetch the config snapshot", "error", err)
 		}
 		return
@@ -132,14 +133,18 @@ func (w *Worker) fetchConfig(ctx context.Context) (api.ConfigSnapshot, error) {
 	if err != nil {
 		return snap, fmt.Errorf("worker: config snapshot: %w", err)
 	}
+	if !w.authentic(resp) {
+		return snap, fmt.Errorf("worker: config snapshot: %w", envelope.ErrUnauthenticated)
+	}
 	if err := json.Unmarshal(resp.Data, &snap); err != nil {
 		return snap, fmt.Errorf("worker: config snapshot: %w", err)
 	}
 	return snap, nil
 }
 
-// authentic says whether a config update may be applied: with
-// auth.secret_file, only one the control plane signed with the secret.
+// authentic says whether a config update (a broadcast or a snapshot
+// reply) may be applied: with auth.secret_file, only one the control plane
+// signed with the secret.
 // Anything else, which any peer that can reach the socket could have
 // sent, is refused, counted and logged (rate-limited).
 func (w *Worker) authentic(e *envelope.Envelope) bool {
@@ -151,7 +156,8 @@ func (w *Worker) authentic(e *envelope.Envelope) bool {
 		return true
 	}
 	w.counters.configRejected.Add(1)
-	w.log.Warn("refused a config update not signed by the control plane", logging.BadInput, "sender", e.Sender, "id", e.ID, "error", err)
+	w.log.Warn("refused a config update not signed by the control plane", logging.BadInput,
+		"endpoint", e.Endpoint, "sender", e.Sender, "id", e.ID, "error", err)
 	return false
 }
 

@@ -74,7 +74,7 @@ func newFakeCPOn(t *testing.T, scheme, repAddr string, opts transport.Options) *
 func newFakeCPSigning(t *testing.T, scheme, repAddr string, opts transport.Options, key *envelope.Key) *fakeCP {
 	t.Helper()
 	cp := &fakeCP{t: t, reg: metrics.NewRegistry(), known: map[string]bool{}}
-	srv, err := reqrep.NewServer(reqrep.ServerConfig{Name: "controlplane", Transport: opts, Metrics: cp.reg})
+	srv, err := reqrep.NewServer(reqrep.ServerConfig{Name: "controlplane", Transport: opts, Metrics: cp.reg, Key: key})
 	must(t, err)
 	t.Cleanup(func() { _ = srv.Close() })
 	cp.srv = srv
