@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/nngbench/nngbench/impl/config"
 	"github.com/nngbench/nngbench/impl/controlplane"
@@ -57,6 +58,7 @@ func workerConfig(o Options, name string, l workerLinks, tls tlsconf.Config) wor
 	}
 	cfg.Tasks.JournalFile = filepath.Join(o.Dir, name+".journal")
 	cfg.ConfigJournalFile = configJournalPath(o.Dir, name)
+	cfg.HandlerDelayUS = int(o.Timing.HandlerDelay / time.Microsecond)
 	return cfg
 }
 

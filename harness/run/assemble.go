@@ -37,6 +37,7 @@ func (r *runner) history() *history.History {
 		Schema: result.Schema, Scenario: s.Name, Description: s.Description, Workers: s.Workers,
 		Transport: string(s.Transport), Seed: s.Seed, DurationS: s.Duration.Seconds(), WarmupS: s.Warmup.Seconds(),
 		Machine: result.LocalMachine(r.o.Commit), Faults: []result.Fault{}, Checks: r.checks,
+		Cluster: r.clusterStats,
 	}
 	window := r.start.Add(s.Warmup)
 	switch {

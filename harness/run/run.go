@@ -88,6 +88,8 @@ type runner struct {
 	checks  []result.Check    // of the cluster, after the heal
 	peerLog io.Writer         // the raw peers' stderr
 	sockets *metrics.Snapshot // the control plane's counters before the load
+
+	clusterStats *result.Cluster // how the cluster came up and held during the load
 }
 
 // outcome is what one workload's driver returned.
@@ -150,7 +152,12 @@ func (r *runner) execute(ctx context.Context) {
 		faults = r.activeFaults
 	}
 	r.prog.loadStarted(r.start, faults)
+	watch := r.watchCluster(ctx)
 	r.outs = r.runWorkloads(ctx)
+	watch.stop(r.cluster)
+	if watch != nil {
+		r.clusterStats = watch.out
+	}
 	r.checkInterrupted(ctx)
 	if r.cluster != nil && r.cause == nil {
 		r.prog.setPhase(PhaseChecking)
@@ -191,7 +198,7 @@ func (r *runner) startCluster(ctx context.Context) (closeCluster func(), err err
 	c, err := cluster.Start(cctx, cluster.Options{
 		Workers: r.s.Workers, Transport: string(r.s.Transport), Timing: r.s.Cluster, ControlPlane: cpMode(r.s),
 		Dir: dir, Bin: r.o.Bin, ToxiproxyURL: r.o.ToxiproxyURL, OnEvent: r.events.Add,
-		Logger: slog.New(slog.NewTextHandler(logf, nil)),
+		Logger: slog.New(slog.NewTextHandler(logf, nil)), ReadyTimeout: r.s.Cluster.ReadyTimeout,
 	})
 	stopStart()
 	closeCluster = func() {

@@ -76,6 +76,8 @@ type fileCluster struct {
 	Instances         int     `yaml:"instances,omitempty"`
 	ControlPlane      string  `yaml:"controlplane,omitempty"`
 	InstanceStart     *string `yaml:"instance_start,omitempty"`
+	ReadyTimeout      string  `yaml:"ready_timeout,omitempty"`
+	HandlerDelay      string  `yaml:"handler_delay,omitempty"`
 }
 
 type fileWorkload struct {
@@ -114,7 +116,8 @@ func fileClusterOf(c Cluster) *fileCluster {
 	}
 	fc := &fileCluster{HeartbeatInterval: nonZero(c.HeartbeatInterval), HeartbeatTimeout: nonZero(c.HeartbeatTimeout),
 		RequestTimeout: nonZero(c.RequestTimeout), TaskLease: nonZero(c.TaskLease), TaskBatch: c.TaskBatch,
-		Instances: c.Instances, ControlPlane: string(c.ControlPlane)}
+		Instances: c.Instances, ControlPlane: string(c.ControlPlane), ReadyTimeout: nonZero(c.ReadyTimeout),
+		HandlerDelay: nonZero(c.HandlerDelay)}
 	if c.InstanceStart != nil {
 		v := c.InstanceStart.String()
 		fc.InstanceStart = &v

@@ -93,6 +93,15 @@ func (d *decoder) cluster(n *yaml.Node, path string) Cluster {
 		"heartbeat_timeout":  positive(&c.HeartbeatTimeout),
 		"request_timeout":    positive(&c.RequestTimeout),
 		"task_lease":         positive(&c.TaskLease),
+		"ready_timeout":      positive(&c.ReadyTimeout),
+		"handler_delay": func(v *yaml.Node, p string) {
+			if dur, ok := d.duration(v, p, false); ok {
+				if dur > time.Second || dur%time.Microsecond != 0 {
+					d.report(p, v.Line, nil, "must be whole microseconds, at most 1s, got %v", dur)
+				}
+				c.HandlerDelay = dur
+			}
+		},
 		"task_batch": func(v *yaml.Node, p string) {
 			if b, ok := d.integer(v, p, 1, math.MaxInt32); ok {
 				c.TaskBatch = int(b)

@@ -65,6 +65,14 @@ type Cluster struct {
 	Instances int
 	// ControlPlane says where the control plane runs; "" is embedded.
 	ControlPlane ControlPlaneMode
+	// ReadyTimeout bounds the cluster's start: each program's ready file
+	// and every worker online; zero scales with the worker count (see
+	// harness/cluster's Options.ReadyTimeout).
+	ReadyTimeout time.Duration
+	// HandlerDelay is a fixed cost the workers add to every command they
+	// serve (the worker's handler_delay_us), to the microsecond: a
+	// regression to dial for testing a latency gate.
+	HandlerDelay time.Duration
 }
 
 // Workload is one stream of messages in one pattern.

@@ -251,6 +251,51 @@ func TestClusterInstances(t *testing.T) {
 	}
 }
 
+func TestClusterReadyTimeout(t *testing.T) {
+	t.Parallel()
+	s, err := scenario.Parse("r.yaml", []byte("name: r\nduration: 1s\ncluster: {ready_timeout: 2m}\nworkloads: [{pattern: reqrep, rate: 1/s}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Cluster.ReadyTimeout != 2*time.Minute {
+		t.Fatalf("ready_timeout %v, want 2m", s.Cluster.ReadyTimeout)
+	}
+	checkRoundTrip(t, s)
+	_, err = scenario.Parse("r.yaml", []byte("name: r\nduration: 1s\ncluster: {ready_timeout: 0s}\nworkloads: [{pattern: reqrep, rate: 1/s}]\n"))
+	if err == nil || !strings.Contains(err.Error(), "r.yaml:3: cluster.ready_timeout:") {
+		t.Fatalf("zero ready_timeout: %v", err)
+	}
+}
+
+func TestClusterHandlerDelay(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		value string
+		want  time.Duration
+		err   string
+	}{
+		{"250us", 250 * time.Microsecond, ""},
+		{"0s", 0, ""},
+		{"1500ns", 0, "h.yaml:3: cluster.handler_delay: must be whole microseconds, at most 1s, got 1.5µs"},
+		{"2s", 0, "h.yaml:3: cluster.handler_delay: must be whole microseconds, at most 1s, got 2s"},
+	} {
+		s, err := scenario.Parse("h.yaml", []byte("name: h\nduration: 1s\ncluster: {handler_delay: "+tc.value+"}\nworkloads: [{pattern: reqrep, rate: 1/s}]\n"))
+		if tc.err != "" {
+			if err == nil || err.Error() != tc.err {
+				t.Errorf("%s: error %v, want %q", tc.value, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tc.value, err)
+		}
+		if s.Cluster.HandlerDelay != tc.want {
+			t.Errorf("%s: handler_delay %v, want %v", tc.value, s.Cluster.HandlerDelay, tc.want)
+		}
+		checkRoundTrip(t, s)
+	}
+}
+
 func workers(n int) []string {
 	var out []string
 	for i := 1; i <= n; i++ {
