@@ -128,11 +128,24 @@ func TestForgedConfigUpdate(t *testing.T) {
 }
 
 // With TLS, every CA-signed certificate is valid for loopback, so an
-// impostor with a worker's certificate passed as the control plane. With
-// messaging.tls.server_name "controlplane" the worker's links accept only
-// the certificate that names the control plane: the impostor is refused
-// in the handshake (errors{kind="tls"}) and nothing it sends is applied.
+// impostor with a worker's certificate passed as the control plane, and
+// still does without server_name. With messaging.tls.server_name
+// "controlplane" the worker's links accept only the certificate that names
+// the control plane: the impostor is refused in the handshake
+// (errors{kind="tls"}) and nothing it sends is applied.
 func TestConfigImpostorRefusedByCertificate(t *testing.T) {
+	for _, tc := range []struct {
+		name, serverName string
+		wantApplied      bool
+	}{
+		{"server_name controlplane: impostor refused", "controlplane", false},
+		{"no server_name: any certificate of the CA is obeyed", "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testImpostor(t, tc.serverName, tc.wantApplied) })
+	}
+}
+
+func testImpostor(t *testing.T, serverName string, wantApplied bool) {
 	ca := testkit.NewCA(t, "test-ca")
 	srv, err := ca.Material(t, "controlplane").Server()
 	must(t, err)
@@ -142,7 +155,7 @@ func TestConfigImpostorRefusedByCertificate(t *testing.T) {
 	cfg := cp.workerConfig("worker-1")
 	cfg.Messaging.BindAddress = "tls+tcp://127.0.0.1:0"
 	cfg.Messaging.TLS = ca.Files(t, "worker-1")
-	cfg.Messaging.TLS.ServerName = "controlplane"
+	cfg.Messaging.TLS.ServerName = serverName
 	reg := metrics.NewRegistry()
 	w := startWorker(t, cfg, reg)
 	testkit.Eventually(t, wait, func() bool { return w.Stats().Registered }, "never registered with the real control plane")
@@ -160,6 +173,13 @@ func TestConfigImpostorRefusedByCertificate(t *testing.T) {
 	impostor, err := ca.Material(t, "worker-2").Server()
 	must(t, err)
 	rogue := takeOver(t, cp, transport.Options{TLS: impostor}, nil)
+	if wantApplied {
+		forge(t, rogue, w, snap(2, "mode", "evil"))
+		if got := applied(t, cli); got.Version != 2 || got.Values["mode"] != "evil" {
+			t.Fatalf("config %+v, want the impostor's (this case shows the hole server_name closes)", got)
+		}
+		return
+	}
 	data, err := envelope.DataOf(snap(2, "mode", "evil"))
 	must(t, err)
 	testkit.Eventually(t, wait, func() bool {
