@@ -44,6 +44,7 @@ test: fmt-check vet
 # Each count is a few seconds on a 2-core machine.
 fuzz-smoke:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 50000x ./impl/envelope
+	$(GO) test -run '^$$' -fuzz '^FuzzEcho$$' -fuzztime 20000x ./impl/envelope
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeBatches$$' -fuzztime 50000x ./impl/api
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 50000x ./harness/scenario
 	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime 50000x ./harness/result

@@ -28,19 +28,28 @@ type cpHandle interface {
 
 type embeddedCP struct{ cp *controlplane.ControlPlane }
 
-// cpConfig is the control plane's config, its certificate written first.
-func cpConfig(o Options, n *network) (controlplane.Config, error) {
-	tls, err := n.tlsFor("controlplane")
+// cpConfig is the control plane's config, its certificate written first,
+// and its private key (tls+tcp only), for the caller to hand over.
+func cpConfig(o Options, n *network) (controlplane.Config, []byte, error) {
+	tls, key, err := n.tlsFor(controlPlaneName)
 	if err != nil {
-		return controlplane.Config{}, err
+		return controlplane.Config{}, nil, err
 	}
-	return controlPlaneConfig(o, n, tls), nil
+	return controlPlaneConfig(o, n, tls), key, nil
 }
 
 func startEmbeddedCP(ctx context.Context, o Options, n *network) (*embeddedCP, error) {
-	cfg, err := cpConfig(o, n)
+	cfg, key, err := cpConfig(o, n)
 	if err != nil {
 		return nil, err
+	}
+	if key != nil { // read at Start, from this process's own pipe
+		r, err := keyPipe(key)
+		if err != nil {
+			return nil, err
+		}
+		defer r.Close()
+		cfg.Messaging.TLS.KeyFile = ownKeyFile(r)
 	}
 	cp, err := controlplane.New(cfg, controlplane.Options{Logger: o.Logger, OnEvent: o.OnEvent})
 	if err != nil {
@@ -67,9 +76,12 @@ type processCP struct {
 }
 
 func startProcessCP(ctx context.Context, o Options, n *network) (*processCP, error) {
-	cfg, err := cpConfig(o, n)
+	cfg, key, err := cpConfig(o, n)
 	if err != nil {
 		return nil, err
+	}
+	if key != nil {
+		cfg.Messaging.TLS.KeyFile = childKeyFile
 	}
 	if err := fixPorts(&cfg, n); err != nil {
 		return nil, err
@@ -80,6 +92,7 @@ func startProcessCP(ctx context.Context, o Options, n *network) (*processCP, err
 	}
 	p := newProcess("controlplane", filepath.Join(o.Bin, "controlplane"), path,
 		filepath.Join(o.Dir, "controlplane.log"), filepath.Join(o.Dir, "controlplane.ready"), o)
+	p.key = key
 	if err := p.start(ctx); err != nil {
 		return nil, err
 	}

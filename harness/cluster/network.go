@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -114,17 +113,26 @@ func (n *network) hostPort(addr string) (string, error) {
 	return rest, nil
 }
 
+// controlPlaneName is the control plane's name in its certificate.
+const controlPlaneName = "controlplane"
+
 // tlsFor writes the certificate of the program called name and returns its
-// config's tls settings (mutual TLS); none unless the transport is tls+tcp.
-func (n *network) tlsFor(name string) (tlsconf.Config, error) {
+// config's tls settings (mutual TLS) and its private key, which is not
+// written (KeyFile is left to the caller: see keyPipe); none unless the
+// transport is tls+tcp. A worker's settings insist on the control plane's
+// own certificate (server_name), not just any the CA signed.
+func (n *network) tlsFor(name string) (tlsconf.Config, []byte, error) {
 	if n.ca == nil {
-		return tlsconf.Config{}, nil
+		return tlsconf.Config{}, nil, nil
 	}
-	c, err := n.ca.WriteFiles(n.tlsDir, name)
+	c, key, err := n.ca.WriteCert(n.tlsDir, name)
 	if err != nil {
-		return c, fmt.Errorf("cluster: %w", err)
+		return c, nil, fmt.Errorf("cluster: %w", err)
 	}
-	return c, nil
+	if name != controlPlaneName {
+		c.ServerName = controlPlaneName
+	}
+	return c, key, nil
 }
 
 // clientOptions are the options of a client of the cluster's sockets: its
@@ -138,26 +146,14 @@ func (n *network) clientOptions() transport.Options {
 }
 
 // close removes what only the running cluster needed: a temporary socket
-// folder, and the private keys (the certificates stay, for the record; the
-// CA's key was never written, so nothing can be signed with it again).
+// folder. (The certificates stay, for the record; the private keys and the
+// CA's key were never written, so nothing can be signed or decrypted with
+// them again.)
 func (n *network) close() error {
-	if n == nil {
+	if n == nil || !n.tempDir {
 		return nil
 	}
-	var errs []error
-	if n.tempDir {
-		errs = append(errs, os.RemoveAll(n.sockDir))
-	}
-	if n.tlsDir != "" {
-		keys, err := filepath.Glob(filepath.Join(n.tlsDir, "*.key"))
-		errs = append(errs, err)
-		for _, k := range keys {
-			if err := os.Remove(k); !errors.Is(err, os.ErrNotExist) {
-				errs = append(errs, err)
-			}
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := os.RemoveAll(n.sockDir); err != nil {
 		return fmt.Errorf("cluster: %w", err)
 	}
 	return nil

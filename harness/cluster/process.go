@@ -22,6 +22,7 @@ type Process struct {
 	logFile, ready string
 	readyTimeout   time.Duration
 	grace          time.Duration
+	key            []byte // PEM private key, handed to every run on fd 3 (childKeyFile); nil: none
 
 	mu      sync.Mutex
 	cmd     *exec.Cmd
@@ -103,6 +104,14 @@ func (p *Process) launch() error {
 	defer logf.Close() // the child has its own copy
 	cmd := exec.Command(p.binary, p.args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
+	if p.key != nil {
+		r, err := keyPipe(p.key)
+		if err != nil {
+			return fmt.Errorf("cluster: %s: %w", p.name, err)
+		}
+		defer r.Close() // likewise
+		cmd.ExtraFiles = []*os.File{r}
+	}
 	cmd.SysProcAttr = procAttr()
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("cluster: start %s: %w", p.name, err)

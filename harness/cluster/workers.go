@@ -56,9 +56,12 @@ func (c *Cluster) prepareWorker(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	tls, err := c.net.tlsFor(name)
+	tls, key, err := c.net.tlsFor(name)
 	if err != nil {
 		return err
+	}
+	if key != nil {
+		tls.KeyFile = childKeyFile
 	}
 	cfg := workerConfig(c.opts, name, links, tls)
 	path, err := writeConfig(c.opts.Dir, name+".json", cfg)
@@ -74,6 +77,7 @@ func (c *Cluster) prepareWorker(ctx context.Context, name string) error {
 	}
 	p := newProcess(name, filepath.Join(c.opts.Bin, "worker"), path,
 		filepath.Join(c.opts.Dir, name+".log"), filepath.Join(c.opts.Dir, name+".ready"), c.opts)
+	p.key = key
 	c.mu.Lock()
 	c.workers[name] = p
 	c.mu.Unlock()

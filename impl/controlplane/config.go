@@ -32,6 +32,9 @@ type Config struct {
 	// (created if missing; one control plane at a time). Empty: in memory
 	// only.
 	DataDir string `json:"data_dir,omitempty"`
+
+	// Auth is a secret shared with the workers: broadcasts are signed with it.
+	Auth config.Auth `json:"auth"`
 }
 
 // Messaging is the "messaging" object: the addresses the control plane

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nngbench/nngbench/impl/api"
 	"github.com/nngbench/nngbench/impl/envelope"
+	"github.com/nngbench/nngbench/impl/logging"
 )
 
 // leaseGrace is the part of a lease added before a task is dispatched
@@ -173,7 +174,7 @@ func (cp *ControlPlane) readResults(ctx context.Context) {
 func (cp *ControlPlane) onResults(e *envelope.Envelope) {
 	rb, err := api.DecodeResults(e.Data)
 	if err != nil {
-		cp.log.Warn("dropped a result message that is not a result batch", "sender", e.Sender, "error", err)
+		cp.log.Warn("dropped a result message that is not a result batch", logging.BadInput, "sender", e.Sender, "error", err)
 		return
 	}
 	received := cp.clk.Now()

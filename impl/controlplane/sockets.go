@@ -94,8 +94,12 @@ func (cp *ControlPlane) openClient(topts transport.Options) error {
 }
 
 func (cp *ControlPlane) newServer(name string, topts transport.Options) (*reqrep.Server, error) {
+	key, err := authKey(cp.cfg.Auth) // replies signed too: workers check config snapshots
+	if err != nil {
+		return nil, err
+	}
 	s, err := reqrep.NewServer(reqrep.ServerConfig{
-		Name: name, Transport: topts, Metrics: cp.opts.Metrics, Logger: cp.opts.Logger,
+		Name: name, Transport: topts, Metrics: cp.opts.Metrics, Logger: cp.opts.Logger, Key: key,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("controlplane: %s: %w", name, err)
@@ -114,10 +118,13 @@ func (cp *ControlPlane) openWorkerAPI(topts transport.Options) error {
 }
 
 func (cp *ControlPlane) openStreams(topts transport.Options) error {
-	var err error
 	name := cp.cfg.NodeID
+	key, err := authKey(cp.cfg.Auth)
+	if err != nil {
+		return err
+	}
 	if cp.pub, err = pubsub.NewPublisher(pubsub.PublisherConfig{
-		Name: name + suffixPub, Transport: topts, Metrics: cp.opts.Metrics, Logger: cp.opts.Logger,
+		Name: name + suffixPub, Transport: topts, Metrics: cp.opts.Metrics, Logger: cp.opts.Logger, Key: key,
 	}); err != nil {
 		return fmt.Errorf("controlplane: publisher: %w", err)
 	}

@@ -78,11 +78,15 @@ func (e *Envelope) AppendJSON(dst []byte) ([]byte, error) {
 		dst = append(dst, `,"error":`...)
 		dst = appendString(dst, e.Error)
 	}
+	if e.MAC != "" {
+		dst = append(dst, `,"mac":`...)
+		dst = appendString(dst, e.MAC)
+	}
 	dst = append(dst, `,"data":`...)
 	if len(e.Data) == 0 {
 		dst = append(dst, "null"...)
 	} else {
-		dst = append(dst, e.Data...)
+		dst = appendData(dst, e.Data)
 	}
 	return append(dst, '}'), nil
 }
@@ -172,6 +176,8 @@ func decodeField(b []byte, i int, key []byte, e *Envelope) (int, error) {
 		dst = &e.RequestID
 	case "error":
 		dst = &e.Error
+	case "mac":
+		dst = &e.MAC
 	case "type":
 		raw, next, err := readRawField(b, i, "type")
 		if err != nil {

@@ -54,7 +54,7 @@ func (t Type) Valid() bool { return t >= Request && t <= Heartbeat }
 //	{"id":"msg_…","type":"request","endpoint":"/health",
 //	 "timestamp":"2026-03-19T10:30:00.000000000Z","sender":"worker-1","data":{…}}
 //
-// seq, request_id and error are written only when set.
+// seq, request_id, error and mac are written only when set.
 type Envelope struct {
 	ID        string    // "msg_" and 16 hex digits; required
 	Type      Type      // required
@@ -64,6 +64,7 @@ type Envelope struct {
 	Seq       uint64    // per-sender, per-stream sequence number, from 1; 0 = none
 	RequestID string    // responses: the ID of the request this answers
 	Error     string    // responses: why the request failed; empty on success
+	MAC       string    // HMAC of the other fields under a shared secret (Key.Sign); empty: none
 	// Data is the payload as raw JSON; nil means null. After Decode it aliases
 	// the decoded buffer, which must therefore not be reused while Data is.
 	Data json.RawMessage

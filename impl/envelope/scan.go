@@ -3,6 +3,7 @@ package envelope
 import (
 	"encoding/binary"
 	"time"
+	"unicode/utf8"
 )
 
 // maxDepth bounds nesting in data so hostile input cannot exhaust the stack.
@@ -210,13 +211,32 @@ func quoteByte(c byte) string {
 	return "0x" + string(hexDigits[c>>4]) + string(hexDigits[c&0xf])
 }
 
-// appendString appends s as a JSON string, escaping only what JSON requires.
+// appendString appends s as a JSON string, escaping only what JSON requires,
+// and, as encoding/json does, writing each byte that is not valid UTF-8 as
+// \ufffd and U+2028 and U+2029 escaped: a field echoed from a peer's
+// message (an endpoint, a request id, an error naming either) must not make
+// the reply invalid JSON.
 func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s); {
 		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' {
+				dst = append(dst, s[start:i]...)
+				if size == 1 {
+					dst = append(dst, `\ufffd`...)
+				} else {
+					dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+				}
+				start = i + size
+			}
+			i += size
+			continue
+		}
 		if c >= 0x20 && c != '"' && c != '\\' {
+			i++
 			continue
 		}
 		dst = append(dst, s[start:i]...)
@@ -232,10 +252,37 @@ func appendString(dst []byte, s string) []byte {
 		default:
 			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 		}
-		start = i + 1
+		i++
+		start = i
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// appendData appends data, already checked to be one JSON value, writing
+// each byte that is not valid UTF-8 as \ufffd. Such bytes can only be inside
+// strings (anywhere else the value would not have passed the check), so the
+// escape keeps it one valid value, and the one that encoding/json would
+// decode it to.
+func appendData(dst, data []byte) []byte {
+	if utf8.Valid(data) {
+		return append(dst, data...)
+	}
+	start := 0
+	for i := 0; i < len(data); {
+		if data[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, data[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			start = i + 1
+		}
+		i += size
+	}
+	return append(dst, data[start:]...)
 }
 
 // timeLayout is what appendTime writes: RFC 3339, UTC, always 9 fractional digits.

@@ -35,9 +35,10 @@ func ParseLevel(s string) (slog.Level, error) {
 	return 0, fmt.Errorf("logging: unknown level %q (want debug, info, warn or error)", s)
 }
 
-// New returns a logger writing the reference format to w at level and above.
+// New returns a logger writing the reference format to w at level and
+// above, with warnings marked BadInput rate-limited by Limit's defaults.
 func New(w io.Writer, level slog.Leveler) *slog.Logger {
-	return slog.New(NewHandler(w, level))
+	return slog.New(Limit(NewHandler(w, level), LimitOptions{}))
 }
 
 // Discard returns a logger that writes nothing and reports every level as

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/nngbench/nngbench/impl/envelope"
 	"github.com/nngbench/nngbench/impl/logging"
 	"github.com/nngbench/nngbench/impl/metrics"
 	"github.com/nngbench/nngbench/impl/transport"
@@ -39,6 +40,9 @@ type PublisherConfig struct {
 	Metrics *metrics.Registry
 	// Logger receives connection events; nil discards.
 	Logger *slog.Logger
+	// Key, when set, signs every envelope published (envelope.Key.Sign),
+	// so that subscribers holding the same secret can refuse forgeries.
+	Key *envelope.Key
 }
 
 // WithDefaults fills the zero fields.

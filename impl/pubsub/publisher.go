@@ -19,6 +19,7 @@ type Publisher struct {
 	name string
 	sock *transport.Socket
 	log  *slog.Logger
+	key  *envelope.Key // nil: envelopes go out unsigned
 
 	// mu orders sequence stamping and sending, so that a topic's sequence
 	// numbers reach the wire in order even with concurrent publishers.
@@ -46,7 +47,7 @@ func NewPublisher(cfg PublisherConfig) (*Publisher, error) {
 		_ = ms.Close()
 		return nil, fmt.Errorf("pubsub: open %s: %w", cfg.Name, err)
 	}
-	return &Publisher{name: cfg.Name, sock: sock, log: cfg.Logger, topics: make(map[string]*topicState)}, nil
+	return &Publisher{name: cfg.Name, sock: sock, log: cfg.Logger, key: cfg.Key, topics: make(map[string]*topicState)}, nil
 }
 
 // Listen binds addr and returns the bound address (with the real port when
@@ -87,7 +88,7 @@ func (p *Publisher) Publish(topic string, data json.RawMessage) (*envelope.Envel
 }
 
 // PublishEnvelope sends e as it is under e.Endpoint as topic; it stamps no
-// sequence number.
+// sequence number (it sets e.MAC with a Key).
 func (p *Publisher) PublishEnvelope(e *envelope.Envelope) error {
 	if err := CheckTopic(e.Endpoint); err != nil {
 		return err
@@ -96,6 +97,9 @@ func (p *Publisher) PublishEnvelope(e *envelope.Envelope) error {
 }
 
 func (p *Publisher) send(prefix string, e *envelope.Envelope) error {
+	if p.key != nil {
+		p.key.Sign(e)
+	}
 	m, err := p.sock.Encode(prefix, e)
 	if err != nil {
 		return fmt.Errorf("pubsub: publish %q: %w", e.Endpoint, err)

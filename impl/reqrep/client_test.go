@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -285,16 +285,12 @@ func TestClientAfterClose(t *testing.T) {
 	}
 }
 
-// freeAddr returns a loopback tcp address with nothing listening on it.
+// freeAddr returns an address with nothing listening on it that nothing
+// else can take: an ipc socket in the test's folder (a tcp port picked free
+// and bound later can be taken meanwhile by tests running in parallel).
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return "tcp://" + addr
+	return "ipc://" + filepath.Join(t.TempDir(), "free.sock")
 }
 
 // A request made before its server exists waits for the connection and is

@@ -55,6 +55,7 @@ type ServerConfig struct {
 	SendTimeout time.Duration
 	Metrics     *metrics.Registry // nil: a private registry
 	Logger      *slog.Logger      // nil: discard
+	Key         *envelope.Key     // signs every response (envelope.Key.Sign); nil: unsigned
 }
 
 // WithDefaults fills the zero fields.
@@ -189,7 +190,7 @@ func (s *Server) serve(mctx mangos.Context) {
 func (s *Server) respond(body []byte) *envelope.Envelope {
 	req, err := s.sock.Decode(body)
 	if err != nil {
-		s.log.Warn("refused a malformed request", "error", err)
+		s.log.Warn("refused a malformed request", logging.BadInput, "error", err)
 		return envelope.ReplyError(nil, s.cfg.Name, err)
 	}
 	if s.log.Enabled(s.ctx, slog.LevelDebug) {
@@ -230,14 +231,23 @@ func (s *Server) call(h Handler, req *envelope.Envelope) (data json.RawMessage, 
 // as it is (too large, or data that is not JSON) is replaced by an error
 // response that says why.
 func (s *Server) encode(resp *envelope.Envelope) *mangos.Message {
+	s.sign(resp)
 	m, err := s.sock.Encode("", resp)
 	if err == nil {
 		return m
 	}
 	s.log.Warn("could not send a response", "request", resp.RequestID, "error", err)
 	resp.Data, resp.Error = nil, "reqrep: response not sent: "+err.Error()
+	s.sign(resp)
 	if m, err = s.sock.Encode("", resp); err != nil {
 		return nil // only if the limit cannot hold an error reply at all
 	}
 	return m
+}
+
+// sign sets resp's MAC with the server's Key, if any.
+func (s *Server) sign(resp *envelope.Envelope) {
+	if s.cfg.Key != nil {
+		s.cfg.Key.Sign(resp)
+	}
 }

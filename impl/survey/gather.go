@@ -10,6 +10,7 @@ import (
 	"go.nanomsg.org/mangos/v3"
 
 	"github.com/nngbench/nngbench/impl/envelope"
+	"github.com/nngbench/nngbench/impl/logging"
 	"github.com/nngbench/nngbench/impl/metrics"
 )
 
@@ -56,12 +57,12 @@ func (g *gatherer) take(m *mangos.Message, latency time.Duration) {
 	s := g.s
 	e, err := s.sock.DecodeMessage(m, 0)
 	if err != nil {
-		s.log.Warn("dropped a survey reply that is not an envelope", "socket", s.cfg.Name, "error", err)
+		s.log.Warn("dropped a survey reply that is not an envelope", logging.BadInput, "socket", s.cfg.Name, "error", err)
 		return
 	}
 	if e.Type != envelope.Response || e.RequestID != g.req.ID {
 		s.sock.M.Dropped(1)
-		s.log.Warn("dropped a reply to another request", "socket", s.cfg.Name,
+		s.log.Warn("dropped a reply to another request", logging.BadInput, "socket", s.cfg.Name,
 			"request", g.req.ID, "request_id", e.RequestID, "type", e.Type, "sender", e.Sender)
 		return
 	}

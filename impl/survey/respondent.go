@@ -120,7 +120,7 @@ func (r *Respondent) respond(m *mangos.Message) (req, reply *envelope.Envelope) 
 	req, err := r.sock.Decode(m.Body)
 	if err != nil {
 		m.Free() // nothing aliases the body of a message that did not decode
-		r.log.Warn("refused a malformed survey", "socket", r.cfg.Name, "error", err)
+		r.log.Warn("refused a malformed survey", logging.BadInput, "socket", r.cfg.Name, "error", err)
 		return nil, envelope.ReplyError(nil, r.cfg.Name, err)
 	}
 	// req.Data aliases m.Body, so m is left to the garbage collector.

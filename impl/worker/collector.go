@@ -14,6 +14,7 @@ type counters struct {
 	heartbeatFailures atomic.Uint64
 	configBroadcasts  atomic.Uint64
 	configFetches     atomic.Uint64
+	configRejected    atomic.Uint64
 	executed          atomic.Uint64
 	replayed          atomic.Uint64
 	expired           atomic.Uint64
@@ -46,6 +47,9 @@ func newCollector(w *Worker) *collector {
 	add("heartbeats_total", "Heartbeats answered.", func(s Stats) (float64, prometheus.ValueType) { return counter(s.Heartbeats) })
 	add("heartbeat_failures_total", "Heartbeats that failed.", func(s Stats) (float64, prometheus.ValueType) { return counter(s.HeartbeatFailures) })
 	add("config_broadcasts_total", "Config updates received.", func(s Stats) (float64, prometheus.ValueType) { return counter(s.ConfigBroadcasts) })
+	add("config_rejected_total", "Config updates refused: not signed with auth.secret_file.", func(s Stats) (float64, prometheus.ValueType) {
+		return counter(s.ConfigRejected)
+	})
 	add("config_fetches_total", "Config snapshots fetched.", func(s Stats) (float64, prometheus.ValueType) { return counter(s.ConfigFetches) })
 	add("tasks_executed_total", "Tasks executed.", func(s Stats) (float64, prometheus.ValueType) { return counter(s.TasksExecuted) })
 	add("tasks_replayed_total", "Tasks answered from the record of completed tasks.", func(s Stats) (float64, prometheus.ValueType) { return counter(s.TasksReplayed) })

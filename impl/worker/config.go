@@ -40,6 +40,12 @@ type Config struct {
 	// (toxiproxy's latency comes in whole milliseconds); default 0, at
 	// most 1,000,000.
 	HandlerDelayUS int `json:"handler_delay_us"`
+
+	// Auth is the secret shared with the control plane: with it, a config
+	// update that the control plane did not sign is refused and counted.
+	// (With TLS, messaging.tls.server_name set to the name in the control
+	// plane's certificate makes every link refuse any other peer.)
+	Auth config.Auth `json:"auth"`
 }
 
 // MessagingConfig is where the worker listens and what it dials.

@@ -3,11 +3,15 @@ package worker
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"sync"
 
 	"github.com/nngbench/nngbench/impl/api"
+	"github.com/nngbench/nngbench/impl/config"
+	"github.com/nngbench/nngbench/impl/envelope"
+	"github.com/nngbench/nngbench/impl/logging"
 )
 
 // configState is the config snapshot the worker applied.
@@ -81,9 +85,13 @@ func (w *Worker) followConfig(ctx context.Context) {
 		if e.Endpoint != api.TopicConfigUpdate {
 			continue
 		}
+		if !w.authentic(e) {
+			w.counters.configBroadcasts.Add(1)
+			continue
+		}
 		var snap api.ConfigSnapshot
 		if err := json.Unmarshal(e.Data, &snap); err != nil {
-			w.log.Warn("ignored a config update that does not decode", "error", err)
+			w.log.Warn("ignored a config update that does not decode", logging.BadInput, "error", err)
 			continue
 		}
 		offered := w.conf.offer(snap)
@@ -105,7 +113,7 @@ func (w *Worker) followConfig(ctx context.Context) {
 func (w *Worker) syncConfig(ctx context.Context, force bool) {
 	snap, err := w.fetchConfig(ctx)
 	if err != nil {
-		if ctx.Err() == nil {
+		if ctx.Err() == nil && !errors.Is(err, envelope.ErrUnauthenticated) { // that one is logged, rate-limited
 			w.log.Warn("could not fetch the config snapshot", "error", err)
 		}
 		return
@@ -125,8 +133,46 @@ func (w *Worker) fetchConfig(ctx context.Context) (api.ConfigSnapshot, error) {
 	if err != nil {
 		return snap, fmt.Errorf("worker: config snapshot: %w", err)
 	}
+	if !w.authentic(resp) {
+		return snap, fmt.Errorf("worker: config snapshot: %w", envelope.ErrUnauthenticated)
+	}
 	if err := json.Unmarshal(resp.Data, &snap); err != nil {
 		return snap, fmt.Errorf("worker: config snapshot: %w", err)
 	}
 	return snap, nil
+}
+
+// authentic says whether a config update (a broadcast or a snapshot
+// reply) may be applied: with auth.secret_file, only one the control plane
+// signed with the secret.
+// Anything else, which any peer that can reach the socket could have
+// sent, is refused, counted and logged (rate-limited).
+func (w *Worker) authentic(e *envelope.Envelope) bool {
+	if w.key == nil {
+		return true
+	}
+	err := w.key.Verify(e)
+	if err == nil {
+		return true
+	}
+	w.counters.configRejected.Add(1)
+	w.log.Warn("refused a config update not signed by the control plane", logging.BadInput,
+		"endpoint", e.Endpoint, "sender", e.Sender, "id", e.ID, "error", err)
+	return false
+}
+
+// authKey is the key of auth.secret_file; nil without one.
+func authKey(a config.Auth) (*envelope.Key, error) {
+	secret, err := a.Secret()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	if secret == nil {
+		return nil, nil
+	}
+	k, err := envelope.NewKey(secret)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w: %w", ErrConfig, config.ErrSecret, err)
+	}
+	return k, nil
 }

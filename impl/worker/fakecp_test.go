@@ -67,8 +67,14 @@ func newFakeCPAt(t *testing.T, repAddr string) *fakeCP {
 // of scheme, every socket with opts.
 func newFakeCPOn(t *testing.T, scheme, repAddr string, opts transport.Options) *fakeCP {
 	t.Helper()
+	return newFakeCPSigning(t, scheme, repAddr, opts, nil)
+}
+
+// newFakeCPSigning is newFakeCPOn with broadcasts signed with key (nil: unsigned).
+func newFakeCPSigning(t *testing.T, scheme, repAddr string, opts transport.Options, key *envelope.Key) *fakeCP {
+	t.Helper()
 	cp := &fakeCP{t: t, reg: metrics.NewRegistry(), known: map[string]bool{}}
-	srv, err := reqrep.NewServer(reqrep.ServerConfig{Name: "controlplane", Transport: opts, Metrics: cp.reg})
+	srv, err := reqrep.NewServer(reqrep.ServerConfig{Name: "controlplane", Transport: opts, Metrics: cp.reg, Key: key})
 	must(t, err)
 	t.Cleanup(func() { _ = srv.Close() })
 	cp.srv = srv
@@ -79,7 +85,7 @@ func newFakeCPOn(t *testing.T, scheme, repAddr string, opts transport.Options) *
 	must(t, err)
 	free := scheme + "://127.0.0.1:0"
 
-	pub, err := pubsub.NewPublisher(pubsub.PublisherConfig{Name: "cp/pub", Transport: opts, Metrics: cp.reg})
+	pub, err := pubsub.NewPublisher(pubsub.PublisherConfig{Name: "cp/pub", Transport: opts, Metrics: cp.reg, Key: key})
 	must(t, err)
 	t.Cleanup(func() { _ = pub.Close() })
 	cp.pub, cp.pubAddr = pub, listen(t, pub.Listen, free)

@@ -1,7 +1,7 @@
 package worker_test
 
 import (
-	"net"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -113,12 +113,12 @@ func TestRegisterRetriesUntilControlPlaneUp(t *testing.T) {
 	}
 }
 
-// freeAddress returns a loopback tcp address nothing listens on (now).
+// freeAddress returns an address nothing listens on, for a control plane
+// that starts later: an ipc socket in the test's own folder, which no other
+// test or program can take meanwhile (a tcp port picked free and bound
+// later could be, and was: "bind: address already in use" with the
+// packages' tests running in parallel).
 func freeAddress(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	addr := l.Addr().String()
-	must(t, l.Close())
-	return "tcp://" + addr
+	return "ipc://" + filepath.Join(t.TempDir(), "cp.sock")
 }

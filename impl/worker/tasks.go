@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nngbench/nngbench/impl/api"
+	"github.com/nngbench/nngbench/impl/logging"
 )
 
 // outcome is one task's result in a batch; owned results were executed by
@@ -27,12 +28,12 @@ func (w *Worker) taskLoop(ctx context.Context) {
 			return // ctx ended or the puller closed: the worker is closing
 		}
 		if e.Endpoint != api.TaskEndpoint {
-			w.log.Warn("ignored a message on the task socket", "endpoint", e.Endpoint, "id", e.ID)
+			w.log.Warn("ignored a message on the task socket", logging.BadInput, "endpoint", e.Endpoint, "id", e.ID)
 			continue
 		}
 		b, err := api.DecodeTasks(e.Data)
 		if err != nil {
-			w.log.Warn("ignored a task batch that does not decode", "id", e.ID, "error", err)
+			w.log.Warn("ignored a task batch that does not decode", logging.BadInput, "id", e.ID, "error", err)
 			continue
 		}
 		w.runBatch(ctx, b)

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/nngbench/nngbench/impl/clock"
+	"github.com/nngbench/nngbench/impl/envelope"
 	"github.com/nngbench/nngbench/impl/logging"
 	"github.com/nngbench/nngbench/impl/metrics"
 	"github.com/nngbench/nngbench/impl/pipeline"
@@ -61,6 +62,7 @@ type Stats struct {
 	Heartbeats        uint64 // heartbeats answered
 	HeartbeatFailures uint64
 	ConfigBroadcasts  uint64 // config updates received, applied or not
+	ConfigRejected    uint64 // of those, refused: not signed with the shared secret
 	ConfigFetches     uint64 // snapshots fetched from the control plane
 	TasksExecuted     uint64
 	TasksReplayed     uint64 // answered from the record of completed tasks
@@ -79,6 +81,7 @@ type Worker struct {
 	clk    clock.Clock
 	reg    *metrics.Registry
 	topts  transport.Options // message size, TLS, redial backoff
+	key    *envelope.Key     // auth.secret_file: what config updates must be signed with; nil: none
 
 	instances *instanceStore
 	conf      configState
@@ -139,9 +142,13 @@ func New(cfg Config, opts Options) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
+	key, err := authKey(cfg.Auth)
+	if err != nil {
+		return nil, err
+	}
 	w := &Worker{
 		cfg: cfg, log: logging.Component(opts.Logger, "worker"), logger: opts.Logger, clk: opts.Clock,
-		reg: opts.Metrics, topts: topts, addrs: map[string]string{},
+		reg: opts.Metrics, topts: topts, key: key, addrs: map[string]string{},
 		done: newCompleted(completedLimit), res: newSampler(diskPath(cfg)),
 	}
 	w.runCtx, w.stopRun = context.WithCancel(context.Background())
@@ -259,6 +266,7 @@ func (w *Worker) Stats() Stats {
 		Heartbeats:        c.heartbeats.Load(),
 		HeartbeatFailures: c.heartbeatFailures.Load(),
 		ConfigBroadcasts:  c.configBroadcasts.Load(),
+		ConfigRejected:    c.configRejected.Load(),
 		ConfigFetches:     c.configFetches.Load(),
 		TasksExecuted:     c.executed.Load(),
 		TasksReplayed:     c.replayed.Load(),

@@ -1,8 +1,8 @@
 // Package certs makes the throwaway TLS certificates of the harness's
 // tls+tcp runs: a CA made for one run, and leaf certificates it signs for
 // loopback, usable by servers and clients alike (mutual TLS). Nothing is
-// kept after the run; keys are written only where a program must read them
-// from files (WriteFiles).
+// kept after the run; WriteCert writes certificates without their keys,
+// WriteFiles (for tests) the keys too.
 package certs
 
 import (
@@ -89,8 +89,10 @@ type Leaf struct {
 	CertPEM, KeyPEM []byte
 }
 
-// Issue signs a certificate for name, valid for 127.0.0.1, ::1 and
-// localhost, for both server and client authentication.
+// Issue signs a certificate for name, valid for 127.0.0.1, ::1, localhost
+// and name itself (a DNS name, so that a peer can insist on this program:
+// tls server_name "controlplane" refuses a worker's certificate, which the
+// same CA signed), for both server and client authentication.
 func (ca *CA) Issue(name string) (*Leaf, error) {
 	key, tmpl, err := newTemplate(name)
 	if err != nil {
@@ -100,6 +102,9 @@ func (ca *CA) Issue(name string) (*Leaf, error) {
 	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}
 	tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
 	tmpl.DNSNames = []string{"localhost"}
+	if name != "localhost" && dnsName(name) {
+		tmpl.DNSNames = append(tmpl.DNSNames, name)
+	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
 	if err != nil {
 		return nil, fmt.Errorf("certs: certificate of %s: %w", name, err)
@@ -128,6 +133,31 @@ func (ca *CA) Material(name string) (*tlsconf.Material, error) {
 	return &tlsconf.Material{Cert: &l.TLS, CAs: ca.Pool(), VerifyPeer: true}, nil
 }
 
+// WriteCert writes a certificate for name (name.crt) and the CA (ca.crt)
+// into dir, and returns the config settings that name them, with
+// verify_peer on, and the private key, PEM-encoded, which it does not
+// write: the caller hands it to the program some other way and sets
+// KeyFile (see harness/cluster, which passes it through an inherited pipe).
+func (ca *CA) WriteCert(dir, name string) (tlsconf.Config, []byte, error) {
+	l, err := ca.Issue(name)
+	if err != nil {
+		return tlsconf.Config{}, nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return tlsconf.Config{}, nil, fmt.Errorf("certs: %w", err)
+	}
+	c := tlsconf.Config{CertFile: filepath.Join(dir, name+".crt"), CAFile: filepath.Join(dir, "ca.crt"), VerifyPeer: true}
+	for _, f := range []struct {
+		path string
+		b    []byte
+	}{{c.CAFile, ca.PEM}, {c.CertFile, l.CertPEM}} {
+		if err := os.WriteFile(f.path, f.b, 0o600); err != nil {
+			return tlsconf.Config{}, nil, fmt.Errorf("certs: %w", err)
+		}
+	}
+	return c, l.KeyPEM, nil
+}
+
 // WriteFiles writes a certificate for name (name.crt, name.key) and the CA
 // (ca.crt) into dir, and returns the config settings that name them, with
 // verify_peer on. Keys are written readable by the owner only.
@@ -152,6 +182,22 @@ func (ca *CA) WriteFiles(dir, name string) (tlsconf.Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// dnsName reports whether name can be a certificate's DNS name: letters,
+// digits, '-' and '.', at most 253 bytes. Other names (a description with
+// spaces) stay in the common name only.
+func dnsName(name string) bool {
+	if name == "" || len(name) > 253 {
+		return false
+	}
+	for _, c := range []byte(name) {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.'
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func serialNumber() (*big.Int, error) {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -86,4 +88,101 @@ func TestWriteFilesServeMutualTLS(t *testing.T) {
 			}
 		})
 	}
+}
+
+// WriteCert writes the certificate and the CA but not the key, which it
+// returns; the key works with the certificate, and the certificate names
+// its program, so a client insisting on that name (server_name) refuses
+// another program's certificate from the same CA.
+func TestWriteCertKeepsKeyOffDisk(t *testing.T) {
+	ca, err := certs.NewCA("run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	files, key, err := ca.WriteCert(dir, "controlplane")
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, " ") != "ca.crt controlplane.crt" || files.KeyFile != "" {
+		t.Fatalf("wrote %v, key file %q; want the certificates alone", names, files.KeyFile)
+	}
+	keyFile := filepath.Join(t.TempDir(), "k")
+	if err := os.WriteFile(keyFile, key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	files.KeyFile = keyFile
+	mat, err := files.Load()
+	if err != nil {
+		t.Fatalf("certificate and returned key: %v", err)
+	}
+	server, err := mat.Server()
+	if err != nil {
+		t.Fatal(err)
+	}
+	impostor, err := ca.Material("worker-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	impostorServer, err := impostor.Server()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name       string
+		server     *tls.Config
+		serverName string
+		refused    bool
+	}{
+		{"the control plane, by name", server, "controlplane", false},
+		{"the control plane, by address", server, "", false},
+		{"another program of the CA, by name", impostorServer, "controlplane", true},
+		{"another program of the CA, by address", impostorServer, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cli, err := ca.Material("worker-1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			cli.ServerName = tc.serverName
+			_, cliErr := handshakeBoth(t, tc.server, cli.Client())
+			if refused := errors.Is(cliErr, tlsconf.ErrRefused); refused != tc.refused || (!tc.refused && cliErr != nil) {
+				t.Errorf("client: %v, want refused %v", cliErr, tc.refused)
+			}
+		})
+	}
+}
+
+// handshakeBoth is handshake returning the client's error too.
+func handshakeBoth(t *testing.T, server, client *tls.Config) (srvErr, cliErr error) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	done := make(chan error, 1)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			done <- err
+			return
+		}
+		defer c.Close()
+		done <- tls.Server(c, server).Handshake()
+	}()
+	c, cliErr := tls.Dial("tcp", l.Addr().String(), client)
+	if cliErr == nil {
+		_, _ = c.Read(make([]byte, 1))
+		c.Close()
+	}
+	return <-done, cliErr
 }

@@ -14,6 +14,7 @@ import (
 	"go.nanomsg.org/mangos/v3"
 
 	"github.com/nngbench/nngbench/impl/envelope"
+	"github.com/nngbench/nngbench/impl/logging"
 	"github.com/nngbench/nngbench/impl/metrics"
 	"github.com/nngbench/nngbench/impl/transport"
 )
@@ -94,14 +95,14 @@ func (in *Inbox) take(m *mangos.Message) *envelope.Envelope {
 		if err != nil {
 			in.sock.M.Received(len(body))
 			in.sock.M.Error(metrics.KindDecode)
-			in.opts.Logger.Warn("dropped a message with bad framing", "socket", in.sock.M.Name(), "error", err)
+			in.opts.Logger.Warn("dropped a message with bad framing", logging.BadInput, "socket", in.sock.M.Name(), "error", err)
 			return nil
 		}
 		frame, body = body[:len(body)-len(rest)], rest
 	}
 	e, err := in.sock.Decode(body)
 	if err != nil {
-		in.opts.Logger.Warn("dropped a message that is not an envelope", "socket", in.sock.M.Name(), "error", err)
+		in.opts.Logger.Warn("dropped a message that is not an envelope", logging.BadInput, "socket", in.sock.M.Name(), "error", err)
 		return nil
 	}
 	if e.Data != nil {
