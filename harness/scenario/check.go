@@ -164,18 +164,27 @@ func (d *decoder) nameWorkloads(ws []Workload) {
 		}
 		taken[w.Name] = d.lineOf(p)
 	}
+	// next[p] is the first suffix not yet tried for pattern p (1: the bare
+	// name). taken only grows, so a suffix found taken stays taken and the
+	// search for the next workload starts where the last one stopped:
+	// linear in the workloads, where starting again at 2 was quadratic.
+	next := map[Pattern]int{}
 	for i := range ws {
 		w := &ws[i]
 		if w.Name != "" || w.Pattern == "" || d.has(index("workloads", i)+".name") {
 			continue
 		}
-		w.Name = string(w.Pattern)
-		for n := 2; ; n++ {
+		n := max(next[w.Pattern], 1)
+		for ; ; n++ {
+			w.Name = string(w.Pattern)
+			if n > 1 {
+				w.Name += "-" + strconv.Itoa(n)
+			}
 			if _, dup := taken[w.Name]; !dup {
 				break
 			}
-			w.Name = string(w.Pattern) + "-" + strconv.Itoa(n)
 		}
+		next[w.Pattern] = n + 1
 		taken[w.Name] = w.Line
 	}
 }
