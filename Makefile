@@ -38,6 +38,7 @@ test: fmt-check vet
 fuzz-smoke:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 50000x ./impl/envelope
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeBatches$$' -fuzztime 50000x ./impl/api
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 50000x ./impl/config
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 50000x ./harness/scenario
 	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime 50000x ./harness/result
 	$(GO) test -run '^$$' -fuzz '^FuzzParseStamp$$' -fuzztime 100000x ./harness/engine

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -38,11 +39,13 @@ func TestLimits(t *testing.T) {
 			[]string{"cfg.json:2: messaging.tls.cert_file: 4097 bytes long: the limit is 4096"}},
 		{"string at the limit", `{"node_id": "w", "messaging": {"tls": {"cert_file": "` + long[1:] + `"}}}`, nil},
 		{"key over the limit", "{\"node_id\": \"w\",\n\"" + long + "\": 1}",
-			[]string{"cfg.json:2: " + long[:64] + "...: 4097 bytes long: the limit is 4096"}},
+			[]string{"cfg.json:2: \"" + long[:64] + "...\": 4097 bytes long: the limit is 4096"}},
 		{"number over the limit", "{\"node_id\": \"w\",\n\"messaging\": {\"max_message_size_mb\": " + strings.Repeat("9", 5000) + "}}",
 			[]string{"cfg.json:2: messaging.max_message_size_mb: 5000 bytes long: the limit is 4096"}},
 		{"node_id with a space", "{\n\"node_id\": \"worker 1\"}",
 			[]string{`cfg.json:2: node_id: bad name "worker 1": only A-Z, a-z, 0-9, '.', '_' and '-', starting with a letter or digit`}},
+		{"keys that are not names, quoted", `{"node_id": "w", "": 1, "a.b": 2}`,
+			[]string{`cfg.json:1: "": unknown field`, `cfg.json:1: "a.b": unknown field`}},
 		{"node_id starting with a dot", `{"node_id": ".w"}`, []string{`cfg.json:1: node_id: bad name ".w"`}},
 		{"node_id with a newline", `{"node_id": "w\n1"}`, []string{`cfg.json:1: node_id: bad name "w\n1"`}},
 		{"node_id too long", `{"node_id": "` + strings.Repeat("w", 129) + `"}`,
@@ -55,13 +58,12 @@ func TestLimits(t *testing.T) {
 		{"nested lists too deep", deep(200_000, "[", "]"), []string{
 			"cfg.json:1: messaging: expected an object, got a list",
 			"cfg.json:1: messaging" + strings.Repeat("[0]", 31) + ": nested more than 32 deep: a config is a few levels"}},
-		{"nested objects too deep", "set below",
+		// Under extra, an any, so that the walk goes in rather than stop
+		// at an unknown field.
+		{"nested objects too deep", `{"node_id": "w", "messaging": {"extra": ` + strings.Repeat(`{"a":`, 150_000) + strings.Repeat("}", 150_000) + "}}",
 			[]string{"cfg.json:1: messaging.extra" + strings.Repeat(".a", 30) + ": nested more than 32 deep"}},
 		{"nested at the limit", `{"node_id": "w", "messaging": {"extra": {"a": ` + strings.Repeat("[", 29) + strings.Repeat("]", 29) + "}}}", nil},
 	}
-	// The objects case nests under extra, an any, so that the walk goes in
-	// rather than stopping at an unknown field.
-	cases[16].doc = `{"node_id": "w", "messaging": {"extra": ` + strings.Repeat(`{"a":`, 150_000) + strings.Repeat("}", 150_000) + "}}"
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			err := config.Decode("cfg.json", []byte(tc.doc), defaults())
@@ -176,4 +178,50 @@ func TestValidName(t *testing.T) {
 			t.Errorf("ValidName(%.20q) = %v, want ok %v", tc.name, err, tc.ok)
 		}
 	}
+}
+
+// TestDecodeLinear compares the allocations of decoding a file of N and 8N
+// members side by side, wide and nested to the limit: linear is 8x.
+func TestDecodeLinear(t *testing.T) {
+	doc := func(n int) []byte {
+		var b strings.Builder
+		b.WriteString(`{"node_id": "w", "messaging": {"peers": [`)
+		for i := range n {
+			if i > 0 {
+				b.WriteString(",\n")
+			}
+			b.WriteString(`"peer"`)
+		}
+		b.WriteString(`], "extra": {`)
+		for i := range n {
+			if i > 0 {
+				b.WriteString(",\n")
+			}
+			fmt.Fprintf(&b, `"k%d": %s1%s`, i, strings.Repeat("[", 25), strings.Repeat("]", 25))
+		}
+		b.WriteString("}}}")
+		return []byte(b.String())
+	}
+	const n = 300
+	small, large := doc(n), doc(8*n)
+	decode := func(data []byte) func() {
+		return func() {
+			if err := config.Decode("c.json", data, defaults()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	a, b := allocatedBy(decode(small)), allocatedBy(decode(large))
+	t.Logf("%d bytes: %d KiB allocated; %d bytes: %d KiB: %.1fx", len(small), a>>10, len(large), b>>10, float64(b)/float64(a))
+	if float64(b)/float64(a) >= 16 {
+		t.Fatalf("8x the members cost %.1fx the allocations: want < 16x", float64(b)/float64(a))
+	}
+}
+
+func allocatedBy(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
 }

@@ -148,7 +148,7 @@ func (w *walk) report(line int, format string, args ...any) error {
 func (w *walk) pathString() string {
 	var b strings.Builder
 	for i, s := range w.path {
-		if i > 0 && s[0] != '[' {
+		if i > 0 && !strings.HasPrefix(s, "[") {
 			b.WriteByte('.')
 		}
 		b.WriteString(s)
@@ -228,11 +228,7 @@ func (w *walk) object(open token, t reflect.Type, depth int) error {
 			return err
 		}
 		k, _ := key.tok.(string)
-		label := k
-		if len(label) > 64 {
-			label = label[:64] + "..." // an error path shows only the start of a long key
-		}
-		w.path = append(w.path, label)
+		w.path = append(w.path, label(k))
 		err = w.member(key, k, first, t, depth)
 		w.path = w.path[:len(w.path)-1]
 		if err != nil {
@@ -244,6 +240,24 @@ func (w *walk) object(open token, t reflect.Type, depth int) error {
 		return w.syntax(err)
 	}
 	return nil
+}
+
+// label is how a key shows in a path: as it is when it is a plain name,
+// else quoted, so that "a.b" or "" does not read as a path; only its start
+// when it is long.
+func label(k string) string {
+	if len(k) > 64 {
+		k = k[:64] + "..."
+	}
+	plain := k != ""
+	for i := range len(k) {
+		c := k[i]
+		plain = plain && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-')
+	}
+	if plain {
+		return k
+	}
+	return strconv.Quote(k)
 }
 
 func (w *walk) member(key token, k string, first map[string]int, t reflect.Type, depth int) error {
