@@ -1,13 +1,18 @@
 package scenario_test
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/nngbench/nngbench/harness/scenario"
 )
@@ -101,6 +106,60 @@ func TestParseLinearInWorkloads(t *testing.T) {
 	}
 }
 
+// TestLoadLargeScenario loads a file of unnamed workloads (50 MB, or 2 MB
+// under the race detector, whose memory and time it would multiply) through
+// Load, as nngbench validate does: 50 MB never finished before. Beside it,
+// yaml.v3 alone reads the same file into its node tree, the floor under
+// Parse; Load must cost less than 3x that floor in CPU time, which a
+// loaded machine slows alike (on a shared machine the wall time also
+// counts the waits for a core: 4x the CPU time at a load of 20 on 2
+// cores). The target is 5 s for the 50 MB; the figures are logged.
+func TestLoadLargeScenario(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big.yaml")
+	data := unnamedOfSize(largeScenarioBytes)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	want := bytes.Count(data, []byte("pattern:"))
+
+	runtime.GC()
+	cpu0 := cpuTime()
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	floor := cpuTime() - cpu0
+	doc, data = yaml.Node{}, nil
+
+	runtime.GC()
+	cpu0, start := cpuTime(), time.Now()
+	s, err := scenario.Load(path)
+	wall, cpu := time.Since(start), cpuTime()-cpu0
+	if err != nil {
+		t.Fatal(err)
+	}
+	ratio := cpu.Seconds() / floor.Seconds()
+	t.Logf("%d MB, %d workloads: Load %.2f s wall, %.2f s CPU; yaml.v3 alone %.2f s CPU; %.1fx",
+		largeScenarioBytes/1_000_000, len(s.Workloads), wall.Seconds(), cpu.Seconds(), floor.Seconds(), ratio)
+	if len(s.Workloads) != want {
+		t.Fatalf("%d workloads, want %d", len(s.Workloads), want)
+	}
+	checkNames(t, s)
+	if ratio >= 3 {
+		t.Fatalf("Load took %.1fx the CPU time of yaml.v3 alone on the same file: want < 3x", ratio)
+	}
+}
+
+// cpuTime is the CPU time this process has used, every thread's (the
+// garbage collector's included).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // TestLoadRefusesHugeFile pins the cap on what Load reads: the error names
 // the file, and the file is not read whole.
 func TestLoadRefusesHugeFile(t *testing.T) {
@@ -124,7 +183,8 @@ func TestLoadRefusesHugeFile(t *testing.T) {
 
 // BenchmarkParseUnnamed parses N and 8N unnamed workloads side by side;
 // ns/op (and B/op) of the second over the first is the growth: 8x is
-// linear.
+// linear. Beside each, yaml.v3 alone reading the same file into its node
+// tree: the floor that Parse's own work adds to.
 func BenchmarkParseUnnamed(b *testing.B) {
 	for _, n := range []int{2000, 16000} {
 		data := unnamed(n)
@@ -133,6 +193,16 @@ func BenchmarkParseUnnamed(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := scenario.Parse("big.yaml", data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("yaml.v3-alone/workloads="+strconv.Itoa(n), func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				var doc yaml.Node
+				if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil {
 					b.Fatal(err)
 				}
 			}
