@@ -5,7 +5,10 @@
 // A bad flag or config exits 2 before anything starts, printing each
 // problem as file:line: field: problem. A failure to start exits 1.
 // SIGTERM or SIGINT closes it gracefully and exits 0. Once every socket is
-// bound it writes -ready-file (api.Ready, JSON) if given.
+// bound it writes -ready-file (api.Ready, JSON) if given. With data_dir in
+// the config its tasks, instances and config versions survive even
+// SIGKILL; a data_dir it cannot open (held by another control plane, not
+// its file) exits 1.
 package main
 
 import (

@@ -56,6 +56,38 @@ func config(t *testing.T, bind, messagingExtra string) string {
 	return path
 }
 
+// withDataDir writes a copy of the config at path with data_dir set.
+func withDataDir(t *testing.T, path, dir string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["data_dir"] = dir
+	if b, err = json.Marshal(doc); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "cfg-data.json")
+	if err := os.WriteFile(out, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// garbageDataDir is a data_dir whose store file is not one.
+func garbageDataDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "controlplane.db"), bytes.Repeat([]byte("not a store "), 100), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 func exitCode(t *testing.T, err error) int {
 	t.Helper()
 	var ee *exec.ExitError
@@ -101,6 +133,8 @@ func TestBadUsageAndConfig(t *testing.T) {
 		{"bad log level", []string{"-config", good, "-log-level", "chatty"}, 2, []string{"-log-level: logging: unknown level"}},
 		{"help", []string{"-h"}, 0, []string{"-ready-file file"}},
 		{"address in use", []string{"-config", config(t, "tcp://"+held.Addr().String(), "")}, 1, []string{"could not start"}},
+		{"data_dir not a store", []string{"-config", withDataDir(t, good, garbageDataDir(t))}, 1,
+			[]string{"could not start", "controlplane.db"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), wait)

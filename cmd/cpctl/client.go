@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nngbench/nngbench/impl/reqrep"
 	"github.com/nngbench/nngbench/impl/retry"
+	"github.com/nngbench/nngbench/impl/tlsconf"
 	"github.com/nngbench/nngbench/impl/transport"
 )
 
@@ -19,14 +21,27 @@ type adminClient struct {
 
 const peer = "controlplane"
 
-func dial(addr string, timeout time.Duration) (*adminClient, error) {
-	if _, err := transport.Scheme(addr); err != nil {
+func dial(addr string, timeout time.Duration, tc tlsconf.Config) (*adminClient, error) {
+	scheme, err := transport.Scheme(addr)
+	if err != nil {
 		return nil, fmt.Errorf("-admin: %w", err)
+	}
+	var topts transport.Options
+	switch {
+	case tc.Enabled():
+		mat, err := tc.Load()
+		if err != nil {
+			return nil, fmt.Errorf("%s", strings.NewReplacer("tls.cert_file", "-tls-cert", "tls.key_file", "-tls-key",
+				"tls.ca_file", "-tls-ca").Replace(err.Error()))
+		}
+		topts.DialTLS = mat.Client()
+	case scheme == "tls+tcp" || scheme == "wss":
+		return nil, fmt.Errorf("-admin %s: %s needs -tls-ca (and -tls-cert, -tls-key for a control plane that verifies its clients)", addr, scheme)
 	}
 	// One attempt: a create that timed out may have happened, and sending
 	// it again would make a second instance.
 	c, err := reqrep.NewClient(reqrep.ClientConfig{
-		Name: "cpctl", Timeout: timeout, Retry: retry.Policy{MaxRetries: retry.Disabled},
+		Name: "cpctl", Timeout: timeout, Retry: retry.Policy{MaxRetries: retry.Disabled}, Transport: topts,
 	})
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/nngbench/nngbench/impl/controlplane"
 	"github.com/nngbench/nngbench/impl/envelope"
 	"github.com/nngbench/nngbench/impl/reqrep"
+	"github.com/nngbench/nngbench/internal/certs"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -226,5 +228,78 @@ func TestCommands(t *testing.T) {
 	}
 	if code, out, _ := ctl("config", "get"); code != 0 || !strings.HasPrefix(out, "version 1\n") {
 		t.Errorf("config get: exit %d, %s", code, out)
+	}
+}
+
+// TestFlagsAfterCommand: cpctl's own flags may follow the command, and a
+// command's own flags stay the command's.
+func TestFlagsAfterCommand(t *testing.T) {
+	cp := startControlPlane(t)
+	worker(t, cp)
+	admin := cp.Addresses()["admin"]
+	if code, out, stderr := cpctl("nodes", "-admin", admin, "-timeout="+wait.String()); code != 0 || !strings.Contains(out, "w1") {
+		t.Fatalf("nodes -admin after the command: exit %d\n%s%s", code, out, stderr)
+	}
+	code, out, stderr := cpctl("tasks", "submit", "3", "-admin", admin, "-kind", "hash")
+	if code != 0 || !strings.Contains(out, "submitted 3 hash tasks") {
+		t.Fatalf("tasks submit with -admin among its flags: exit %d\n%s%s", code, out, stderr)
+	}
+}
+
+// TestNoControlPlaneFailsFast: with nothing listening, cpctl says so at
+// once rather than after its timeout.
+func TestNoControlPlaneFailsFast(t *testing.T) {
+	start := time.Now()
+	code, _, stderr := cpctl("-admin", "tcp://127.0.0.1:1", "-timeout", "1m", "nodes") // port 1: tcpmux, never served here
+	if code != exitFailure || !strings.Contains(stderr, "nothing listens there") {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	if took := time.Since(start); took > 30*time.Second {
+		t.Errorf("took %v: waited for the 1m timeout instead of failing fast", took)
+	}
+}
+
+// TestTLS: a control plane whose admin socket is tls+tcp with mutual TLS
+// answers cpctl given -tls-cert, -tls-key and -tls-ca, and cpctl without
+// them refuses to dial it, saying what it needs.
+func TestTLS(t *testing.T) {
+	dir := t.TempDir()
+	ca, err := certs.NewCA("test-ca")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cpTLS, err := ca.WriteFiles(filepath.Join(dir, "cp"), "controlplane")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli, err := ca.WriteFiles(filepath.Join(dir, "cli"), "cpctl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := controlplane.Default()
+	m := &cfg.Messaging
+	m.BindAddress, m.PubAddress, m.TaskAddress = "tcp://127.0.0.1:0", "tcp://127.0.0.1:0", "tcp://127.0.0.1:0"
+	m.ResultAddress, m.AdminAddress = "tcp://127.0.0.1:0", "tls+tcp://127.0.0.1:0"
+	m.TLS = cpTLS
+	cfg.MetricsAddress = "127.0.0.1:0"
+	cp, err := controlplane.New(cfg, controlplane.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cp.Close() })
+	if err := cp.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	admin := cp.Addresses()["admin"]
+	code, out, stderr := cpctl("-admin", admin, "-timeout", wait.String(),
+		"-tls-cert", cli.CertFile, "-tls-key", cli.KeyFile, "-tls-ca", cli.CAFile, "nodes")
+	if code != 0 || !strings.Contains(out, "NODE") {
+		t.Fatalf("with TLS: exit %d\n%s%s", code, out, stderr)
+	}
+	if code, _, stderr := cpctl("-admin", admin, "nodes"); code != exitUsage || !strings.Contains(stderr, "needs -tls-ca") {
+		t.Errorf("without TLS material: exit %d, %s", code, stderr)
+	}
+	if code, _, stderr := cpctl("-admin", admin, "-tls-cert", cli.CertFile, "nodes"); code != exitUsage || !strings.Contains(stderr, "-tls-key") {
+		t.Errorf("a certificate without its key: exit %d, %s", code, stderr)
 	}
 }

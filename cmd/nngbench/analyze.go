@@ -12,6 +12,7 @@ import (
 	"github.com/nngbench/nngbench/harness/analyze"
 	"github.com/nngbench/nngbench/harness/gate"
 	"github.com/nngbench/nngbench/harness/history"
+	"github.com/nngbench/nngbench/harness/record"
 	"github.com/nngbench/nngbench/harness/report"
 	"github.com/nngbench/nngbench/harness/result"
 )
@@ -28,7 +29,7 @@ func analyzeCmd() *cobra.Command {
 		Long: `Read DIR/` + history.FileName + `, the history a run writes beside its result (every send,
 receipt and failure of every workload, the faults' real start and end, the
 cluster's events), and derive from it every figure, check, recovery time,
-verdict and gate; then write result.json, the .hgrm files and report.md again.
+verdict and gate; then write result.json, the .hgrm and .hlog files and report.md again.
 On an unchanged history the result is the run's own, byte for byte.
 
 --gate adds gate expressions to the scenario's, to re-check a run against a
@@ -48,12 +49,18 @@ and names the file. Exits 1 when a gate fails.`,
 				}
 			}
 			h.Meta.Gates = append(h.Meta.Gates, gates...)
-			res, hists := analyze.Result(h)
+			d := analyze.Derive(h)
+			res := d.Result
 			if checkOnly {
 				return compare(cmd, dir, res)
 			}
-			if err := result.Write(dir, res, hists); err != nil {
+			if err := result.Write(dir, res, d.Histograms); err != nil {
 				return err
+			}
+			for _, l := range d.Logs {
+				if err := record.WriteLogFile(dir, l); err != nil {
+					return err
+				}
 			}
 			if err := report.Write(dir, res); err != nil {
 				return err

@@ -59,12 +59,18 @@ func TestCommands(t *testing.T) {
 	if err := os.WriteFile(badGate, []byte("name: g\nduration: 1s\nworkloads:\n  - {pattern: reqrep, rate: 1/s}\ngates:\n  - \"reqrep.p99 < 50\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	badEndpoint := filepath.Join(t.TempDir(), "endpoint.yaml")
+	if err := os.WriteFile(badEndpoint, []byte("name: e\nduration: 1s\nworkloads:\n  - {pattern: reqrep, rate: 1/s, endpoint: /no/such/endpoint}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		args []string
 		code int
 		want []string
 	}{
+		{"an endpoint no driver calls", []string{"validate", badEndpoint}, 2,
+			[]string{badEndpoint + `:4: workloads[0].endpoint: impl reqrep calls only /health, /config, /instances/list, not "/no/such/endpoint"`}},
 		{"a bad gate is a scenario error", []string{"validate", badGate}, 2, []string{badGate + ":6: gates[0]: col 14: reqrep.p99 is a latency"}},
 		{"every shipped scenario validates", append([]string{"validate"}, shipped...), 0, []string{"ok scenarios/reqrep-latency.yaml"}},
 		{"a bad file names file, line and field for each problem", []string{"validate", bad}, 2, []string{

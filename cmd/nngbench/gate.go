@@ -18,9 +18,10 @@ func gateCmd() *cobra.Command {
 	var (
 		baseline, candidate, margin, markdown, charts string
 		alpha                                         float64
+		ab                                            abFlags
 	)
 	cmd := &cobra.Command{
-		Use:   "gate --baseline DIR --candidate DIR",
+		Use:   "gate --baseline DIR --candidate DIR | --against REF [--baseline DIR]",
 		Short: "Compare repeated runs with a baseline: exit 0 pass, 1 regression, 2 missing or incomparable input",
 		Long: `gate compares the runs under --candidate with those under --baseline, scenario by
 scenario and workload by workload: p50, p99, p99.9 and recv_rate across the runs
@@ -28,20 +29,51 @@ scenario and workload by workload: p50, p99, p99.9 and recv_rate across the runs
 the false-alarm rate of the whole gate). A comparison fails only when it is
 significant and worse than the baseline's median by more than --max-regression.
 Each folder holds OUT/<scenario>/run-NN/result.json (--repeat) or
-OUT/<scenario>/result.json, or is a scenario's own folder.`,
+OUT/<scenario>/result.json, or is a scenario's own folder.
+
+With --against REF (a commit, branch or tag of the git tree in the current
+folder) gate makes both sides itself: it builds REF's programs from a
+worktree of REF into a cache keyed by its commit, then runs --scenarios
+--repeat times with REF's nngbench and this one in turn (a b a b), into
+--out/base and --out/candidate, and compares those. When REF cannot be used
+(it does not resolve, as in a clone without history; it does not build; or
+its nngbench refuses or fails the scenarios) and --baseline is given, the
+candidate's runs are compared with --baseline instead; the output says
+which baseline was used and why.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if baseline == "" || candidate == "" {
-				return usageError{errors.New("gate: --baseline and --candidate are both required")}
-			}
 			maxReg, err := parseFraction(margin)
 			if err != nil {
 				return usageError{fmt.Errorf("gate: --max-regression: %w", err)}
+			}
+			var provenance []string
+			switch {
+			case ab.against != "":
+				if candidate != "" {
+					return usageError{errors.New("gate: --against makes the candidate's runs: give no --candidate")}
+				}
+				fbMargin := maxReg
+				if ab.fallback != "" {
+					if fbMargin, err = parseFraction(ab.fallback); err != nil {
+						return usageError{fmt.Errorf("gate: --fallback-max-regression: %w", err)}
+					}
+				}
+				var fellBack bool
+				baseline, candidate, provenance, fellBack, err = ab.sides(cmd.Context(), baseline, cmd.ErrOrStderr())
+				if err != nil {
+					return err
+				}
+				if fellBack {
+					maxReg = fbMargin
+				}
+			case baseline == "" || candidate == "":
+				return usageError{errors.New("gate: --baseline and --candidate are both required (or --against REF)")}
 			}
 			rep, err := gate.CompareDirs(baseline, candidate, gate.Options{MaxRegression: maxReg, Alpha: alpha})
 			if err != nil {
 				return usageError{err}
 			}
+			rep.Provenance = provenance
 			if err := rep.WriteText(cmd.OutOrStdout()); err != nil {
 				return err
 			}
@@ -62,9 +94,14 @@ OUT/<scenario>/result.json, or is a scenario's own folder.`,
 			switch rep.Verdict {
 			case gate.Regression:
 				return errors.New(rep.Summary()) // exitGate
+
 			case gate.Incomparable:
 				return usageError{errors.New(rep.Summary())}
 			case gate.Pass:
+			}
+			if len(ab.candGates) > 0 {
+				// As nngbench run does: a scenario's own gates fail the job.
+				return fmt.Errorf("gate: the candidate's scenario gates failed in %s", strings.Join(ab.candGates, ", "))
 			}
 			return nil
 		},
@@ -76,6 +113,7 @@ OUT/<scenario>/result.json, or is a scenario's own folder.`,
 	f.Float64Var(&alpha, "alpha", gate.DefaultAlpha, "false-alarm rate of the whole gate")
 	f.StringVar(&markdown, "markdown", "", "also write the table as Markdown to this file (for a PR comment or job summary)")
 	f.StringVar(&charts, "charts", "", "also draw, per scenario in both, DIR/<scenario>/compare.png and compare.md of the runs' medians")
+	ab.register(f)
 	return cmd
 }
 

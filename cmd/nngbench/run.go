@@ -44,7 +44,7 @@ func runCmd() *cobra.Command {
 		Short: "Run scenarios and write their results, histograms and reports under --out",
 		Long: `Run each scenario file in turn and write, per run, under OUT:
 
-  OUT/<scenario>/result.json, <workload>.hgrm, <workload>.uncorrected.hgrm,
+  OUT/<scenario>/result.json, history.nnh, <workload>.hgrm, <workload>.uncorrected.hgrm, <workload>.hlog,
   report.md, *.png, and cluster/ (configs and logs) when a cluster ran.
 
 With --repeat K > 1 each repetition has a folder of its own,

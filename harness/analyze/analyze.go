@@ -8,6 +8,7 @@ import (
 	"github.com/nngbench/nngbench/harness/check"
 	"github.com/nngbench/nngbench/harness/gate"
 	"github.com/nngbench/nngbench/harness/history"
+	"github.com/nngbench/nngbench/harness/record"
 	"github.com/nngbench/nngbench/harness/result"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
@@ -16,6 +17,20 @@ import (
 // never fails: what h lacks (a workload never measured) shows in the
 // result as invalid, as it did in the run.
 func Result(h *history.History) (*result.Result, map[string]result.HistogramPair) {
+	d := Derive(h)
+	return d.Result, d.Histograms
+}
+
+// Derived is everything a history gives: the result, each measured
+// workload's histograms (the .hgrm files) and its interval log (the .hlog).
+type Derived struct {
+	Result     *result.Result
+	Histograms map[string]result.HistogramPair
+	Logs       []record.Log // in workload order
+}
+
+// Derive is Result with the workloads' interval logs.
+func Derive(h *history.History) Derived {
 	m := h.Meta
 	res := m.Result // the skeleton: what the run observed
 	res.Workloads = []result.Workload{}
@@ -26,15 +41,18 @@ func Result(h *history.History) (*result.Result, map[string]result.HistogramPair
 		res.Faults = []result.Fault{}
 	}
 	hists := map[string]result.HistogramPair{}
+	var logs []record.Log
 	for i, w := range m.Workloads {
+		w.Interval = m.Interval
 		var tapes [][]history.Op
 		if i < len(h.Tapes) {
 			tapes = h.Tapes[i]
 		}
-		rw, hp := workload(w, tapes, res.Faults, m.Interrupted)
+		rw, hp, lg := workload(w, tapes, res.Faults, m.Interrupted)
 		res.Workloads = append(res.Workloads, rw)
 		if hp != nil {
 			hists[w.Name] = *hp
+			logs = append(logs, lg)
 		}
 	}
 	for _, w := range res.Workloads {
@@ -56,7 +74,7 @@ func Result(h *history.History) (*result.Result, map[string]result.HistogramPair
 		gates[i] = scenario.Gate{Expr: g}
 	}
 	res.Gates = gate.Evaluate(&res, gates)
-	return &res, hists
+	return Derived{Result: &res, Histograms: hists, Logs: logs}
 }
 
 // workload is one workload's record: the figures' summary of both sides,
@@ -64,12 +82,12 @@ func Result(h *history.History) (*result.Result, map[string]result.HistogramPair
 // and lost count the messages sent in the window (lost: those that never
 // arrived), so that sent = received + lost for one-way patterns;
 // duplicated and reordered count the whole run, warmup included.
-func workload(w history.Workload, tapes [][]history.Op, faults []result.Fault, stopped time.Time) (result.Workload, *result.HistogramPair) {
+func workload(w history.Workload, tapes [][]history.Op, faults []result.Fault, stopped time.Time) (result.Workload, *result.HistogramPair, record.Log) {
 	rw := result.Workload{Name: w.Name, Pattern: w.Pattern, Mode: w.Mode, Model: w.Model,
 		PlannedRate: w.Rate, Concurrency: w.Concurrency}
 	if !w.Measured {
 		rw.Invalid = "not measured: " + w.Failed
-		return rw, nil
+		return rw, nil, record.Log{}
 	}
 	f := check.WorkloadFigures(w, tapes)
 	rec := f.Combined()
@@ -94,7 +112,10 @@ func workload(w history.Workload, tapes [][]history.Op, faults []result.Fault, s
 		why = append(why, sum.Invalid)
 	}
 	rw.Valid, rw.Invalid = len(why) == 0, strings.Join(why, "; ")
-	return rw, &result.HistogramPair{Corrected: rec.Histogram(), Uncorrected: rec.Uncorrected(), Unit: rec.Unit()}
+	// The log's tags are the receivers with recorders of their own (impl
+	// mode: each worker), so a slow worker stands out over time.
+	lg := record.Log{Name: w.Name, End: end, Total: rec, Tagged: f.ByPeer}
+	return rw, &result.HistogramPair{Corrected: rec.Histogram(), Uncorrected: rec.Uncorrected(), Unit: rec.Unit()}, lg
 }
 
 // invalid lists why the run as a whole cannot be trusted, in the order:

@@ -82,9 +82,9 @@ type figures struct {
 // to its send by sender and sequence.
 func WorkloadFigures(w history.Workload, tapes [][]history.Op) Figures {
 	f := &figures{w: w, window: w.Window.UnixNano(), closed: w.PlannedRate == 0, index: map[msgKey]int{}}
-	opts := record.Options{Start: w.Window}
+	opts := record.Options{Start: w.Window, Interval: w.Interval}
 	f.out = Figures{
-		Send: record.New(record.Options{Start: w.Window, Planned: w.PlannedRate}),
+		Send: record.New(record.Options{Start: w.Window, Interval: w.Interval, Planned: w.PlannedRate}),
 		Recv: record.New(opts),
 	}
 	if w.Mode == "impl" {
@@ -391,7 +391,7 @@ func (f *figures) last(d *deliveries) {
 	switch f.w.Last {
 	case history.LastNone:
 	case history.LastEach:
-		f.out.Last = record.New(record.Options{Start: f.w.Window})
+		f.out.Last = record.New(record.Options{Start: f.w.Window, Interval: f.w.Interval})
 		had := f.hadBy(d)
 		for i, s := range f.sends {
 			var last int64
@@ -412,7 +412,7 @@ func (f *figures) last(d *deliveries) {
 			}
 		}
 	case history.LastStart:
-		f.out.Last = record.New(record.Options{Start: f.w.Window})
+		f.out.Last = record.New(record.Options{Start: f.w.Window, Interval: f.w.Interval})
 		for i, s := range f.sends {
 			if d.firstAt[i] != 0 && d.firstOp[i].T2 != 0 {
 				f.record(f.out.Last, s, d.firstOp[i].T2, 0)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"time"
 
 	toxiclient "github.com/Shopify/toxiproxy/v2/client"
 	"github.com/nngbench/nngbench/impl/controlplane"
@@ -31,6 +32,8 @@ type Cluster struct {
 	names    []string                     // worker-1..worker-N
 	proxies  map[string]*toxiclient.Proxy // by proxyName
 	order    []string                     // proxy names in creation order
+	started  StartTimes
+	launched time.Time // when the first worker was launched
 
 	closeOnce sync.Once
 	closeErr  error
@@ -98,12 +101,23 @@ func (c *Cluster) boot(ctx context.Context) error {
 		c.cp = nil
 		return err
 	}
-	for i := 1; i <= c.opts.Workers; i++ {
-		if err := c.startWorker(ctx, fmt.Sprintf("worker-%d", i)); err != nil {
+	if c.opts.Transport != Inproc {
+		if err := raiseFileLimit(c.opts.Workers); err != nil {
 			return err
 		}
 	}
-	return c.waitOnline(ctx)
+	if err := c.startWorkers(ctx); err != nil {
+		return err
+	}
+	if err := c.waitOnline(ctx); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	if !c.launched.IsZero() {
+		c.started.Online = time.Since(c.launched)
+	}
+	c.mu.Unlock()
+	return nil
 }
 
 // startToxiproxy starts the embedded toxiproxy, or connects to the

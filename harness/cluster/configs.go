@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/nngbench/nngbench/impl/config"
 	"github.com/nngbench/nngbench/impl/controlplane"
@@ -23,6 +24,12 @@ func controlPlaneConfig(o Options, n *network, tls tlsconf.Config) controlplane.
 	m.AdminAddress = n.listenAddress("cp.admin")
 	m.TLS = tls
 	cfg.MetricsAddress = "127.0.0.1:0"
+	if o.ControlPlane == Separate {
+		// The run's own, for a control plane a fault can kill and restart.
+		// The embedded one ends with the harness: a data_dir would only add
+		// its fsyncs to every task's latency.
+		cfg.DataDir = filepath.Join(o.Dir, "controlplane.data")
+	}
 	t := o.Timing
 	setSeconds(&m.HeartbeatInterval, t.HeartbeatInterval)
 	setSeconds(&m.HeartbeatTimeout, t.HeartbeatTimeout)
@@ -57,6 +64,7 @@ func workerConfig(o Options, name string, l workerLinks, tls tlsconf.Config) wor
 	}
 	cfg.Tasks.JournalFile = filepath.Join(o.Dir, name+".journal")
 	cfg.ConfigJournalFile = configJournalPath(o.Dir, name)
+	cfg.HandlerDelayUS = int(o.Timing.HandlerDelay / time.Microsecond)
 	return cfg
 }
 

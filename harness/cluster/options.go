@@ -93,8 +93,12 @@ type Options struct {
 	// nil discards.
 	Logger *slog.Logger
 	// ReadyTimeout bounds the wait for each program's ready file and for
-	// the whole cluster to be online; default 30s.
+	// the whole cluster to be online; default 30s plus 50ms per worker
+	// (about 80s for 1,024), since workers share the machine's cores
+	// while they start.
 	ReadyTimeout time.Duration
+	// StartParallel is how many worker processes start at once; default 16.
+	StartParallel int
 	// StopGrace is how long a stopping process gets after SIGTERM before
 	// SIGKILL; default 5s.
 	StopGrace time.Duration
@@ -111,7 +115,10 @@ func (o Options) withDefaults() Options {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.ReadyTimeout == 0 {
-		o.ReadyTimeout = 30 * time.Second
+		o.ReadyTimeout = 30*time.Second + time.Duration(max(o.Workers, 0))*50*time.Millisecond
+	}
+	if o.StartParallel == 0 {
+		o.StartParallel = 16
 	}
 	if o.StopGrace == 0 {
 		o.StopGrace = 5 * time.Second
@@ -127,6 +134,9 @@ func (o Options) validate() error {
 	}
 	if o.Workers < 1 {
 		bad("workers: must be >= 1, got %d", o.Workers)
+	}
+	if o.StartParallel < 1 {
+		bad("start_parallel: must be >= 1, got %d", o.StartParallel)
 	}
 	switch o.Transport {
 	case TCP, TLSTCP, IPC:

@@ -2,8 +2,12 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
+	"sync"
+	"time"
 
 	toxiclient "github.com/Shopify/toxiproxy/v2/client"
 	"github.com/nngbench/nngbench/impl/api"
@@ -15,10 +19,39 @@ var cpLinks = []struct{ link, role string }{
 	{"heartbeats", "bind"}, {"broadcasts", "pub"}, {"tasks", "tasks"}, {"results", "results"}, {"surveys", "survey"},
 }
 
-// startWorker gives the worker its links (its six proxies, where links
-// are proxied), writes its config and starts it: as a process, or with
-// inproc as goroutines of this process.
-func (c *Cluster) startWorker(ctx context.Context, name string) error {
+// startWorkers starts the workers: their links, configs and names in
+// turn (so that names and proxies keep their order), then the processes in
+// parallel, at most Options.StartParallel at a time, each waited on for
+// its ready file. A thousand workers started one by one take nearly a
+// minute; started together, the machine's cores set the pace.
+func (c *Cluster) startWorkers(ctx context.Context) error {
+	names := make([]string, c.opts.Workers)
+	for i := range names {
+		names[i] = fmt.Sprintf("worker-%d", i+1)
+		if err := c.prepareWorker(ctx, names[i]); err != nil {
+			return err
+		}
+	}
+	if c.opts.Transport != Inproc {
+		if err := c.launchWorkers(ctx, names); err != nil {
+			return err
+		}
+		c.mu.Lock()
+		c.started.Ready = time.Since(c.launched)
+		c.mu.Unlock()
+	}
+	for _, name := range names {
+		if err := c.cmds.AddPeer(name, c.CommandAddress(name)); err != nil {
+			return fmt.Errorf("cluster: %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// prepareWorker gives the worker its links (its six proxies, where links
+// are proxied) and writes its config; with inproc it starts it too, as
+// goroutines of this process.
+func (c *Cluster) prepareWorker(ctx context.Context, name string) error {
 	links, err := c.workerLinks(name)
 	if err != nil {
 		return err
@@ -37,22 +70,52 @@ func (c *Cluster) startWorker(ctx context.Context, name string) error {
 	c.commands[name] = links.advertise
 	c.mu.Unlock()
 	if c.opts.Transport == Inproc {
-		err = c.startInproc(ctx, name, cfg)
-	} else {
-		p := newProcess(name, filepath.Join(c.opts.Bin, "worker"), path,
-			filepath.Join(c.opts.Dir, name+".log"), filepath.Join(c.opts.Dir, name+".ready"), c.opts)
-		c.mu.Lock()
-		c.workers[name] = p
-		c.mu.Unlock()
-		err = p.start(ctx)
+		return c.startInproc(ctx, name, cfg)
 	}
-	if err != nil {
-		return err
-	}
-	if err := c.cmds.AddPeer(name, links.advertise); err != nil {
-		return fmt.Errorf("cluster: %s: %w", name, err)
-	}
+	p := newProcess(name, filepath.Join(c.opts.Bin, "worker"), path,
+		filepath.Join(c.opts.Dir, name+".log"), filepath.Join(c.opts.Dir, name+".ready"), c.opts)
+	c.mu.Lock()
+	c.workers[name] = p
+	c.mu.Unlock()
 	return nil
+}
+
+// launchWorkers starts the prepared processes, StartParallel at a time;
+// the first failure stops the launching and is returned (the cluster's
+// Close stops what did start).
+func (c *Cluster) launchWorkers(ctx context.Context, names []string) error {
+	c.mu.Lock()
+	c.launched = time.Now()
+	c.mu.Unlock()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sem := make(chan struct{}, c.opts.StartParallel)
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if errs[i] = c.Worker(name).start(ctx); errs[i] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return err
+		}
+	}
+	return errors.Join(errs...) // only cancellations: ctx's own end
 }
 
 // workerLinks are the addresses of the worker's links: the listen
@@ -92,10 +155,22 @@ func (c *Cluster) workerLinks(name string) (workerLinks, error) {
 	}, nil
 }
 
-// addProxy creates worker/link on a free loopback port in front of upstream.
+// addProxy creates worker/link in front of upstream, listening on a
+// loopback port below the ephemeral range (see freePort): one that another
+// program took between the pick and the proxy's bind is skipped.
 func (c *Cluster) addProxy(worker, link, upstream string) (*toxiclient.Proxy, error) {
 	name := proxyName(worker, link)
-	p, err := c.client.CreateProxy(name, "127.0.0.1:0", upstream)
+	var p *toxiclient.Proxy
+	var err error
+	for range portTries {
+		var listen string
+		if listen, err = freePort(); err != nil {
+			return nil, err
+		}
+		if p, err = c.client.CreateProxy(name, listen, upstream); err == nil || !strings.Contains(err.Error(), "address already in use") {
+			break
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cluster: proxy %s: %w", name, err)
 	}

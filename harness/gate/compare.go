@@ -89,6 +89,9 @@ type Report struct {
 	Scenarios           []ScenarioReport
 	Problems            []string // input that could not be compared, and why
 	Notes               []string // what was left out without making the input incomparable
+	// Provenance says where each side came from (commits, how they were
+	// run); the caller sets it, WriteText and WriteMarkdown print it.
+	Provenance []string
 }
 
 // ScenarioReport is the comparison of one scenario's runs.

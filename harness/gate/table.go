@@ -91,7 +91,11 @@ func plural(n int) string {
 // WriteText writes the report as a terminal table, benchstat-like.
 func (rep *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "baseline:  %s\ncandidate: %s\n%s\n", rep.Baseline, rep.Candidate, rep.method())
+	fmt.Fprintf(&b, "baseline:  %s\ncandidate: %s\n", rep.Baseline, rep.Candidate)
+	for _, p := range rep.Provenance {
+		b.WriteString(p + "\n")
+	}
+	fmt.Fprintf(&b, "%s\n", rep.method())
 	for _, s := range rep.Scenarios {
 		fmt.Fprintf(&b, "\n%s (%d baseline run%s, %d candidate run%s)\n", s.Name, s.BaseRuns, plural(s.BaseRuns), s.CandRuns, plural(s.CandRuns))
 		if len(s.Differences) > 0 {
@@ -136,6 +140,7 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 	fmt.Fprintf(&b, "## nngbench gate: %s\n\n", rep.Verdict)
 	fmt.Fprintf(&b, "%s\n\n", md(rep.Summary()))
 	fmt.Fprintf(&b, "Baseline `%s`, candidate `%s`. %s\n", rep.Baseline, rep.Candidate, md(rep.method()))
+	mdList(&b, "\n", rep.Provenance)
 	for _, s := range rep.Scenarios {
 		fmt.Fprintf(&b, "\n### %s\n\n%d baseline run%s, %d candidate run%s.\n", md(s.Name), s.BaseRuns, plural(s.BaseRuns), s.CandRuns, plural(s.CandRuns))
 		mdList(&b, "\nDefinitions differ (compared anyway):\n\n", s.Differences)

@@ -100,6 +100,10 @@ type Workload struct {
 	// message up to n (config versions): the time-to-last figure takes
 	// the first receipt at or above each message.
 	Cumulative bool `json:"cumulative,omitempty"`
+	// Interval is the width of the workload's time series, Meta.Interval:
+	// analyze fills it in, the file keeps it once, in Meta. 0 is the
+	// recorder's default.
+	Interval time.Duration `json:"-"`
 	// Failed is why the driver failed, if it did; Measured is false when
 	// it measured nothing at all (then Failed says why, and it has no tapes).
 	Failed   string `json:"failed,omitempty"`

@@ -79,6 +79,9 @@ type Spec struct {
 	engine.Spec
 	Endpoint string // reqrep: the worker endpoint called; default api.Health
 	Task     string // pushpull: the task kind (echo, sleep, hash); default echo
+	// Via is how reqrep reaches the workers: "" calls each worker's
+	// command socket; scenario.ViaControlPlane, the control plane's relay.
+	Via string
 }
 
 // Endpoints the reqrep driver may call: those that change nothing, so
@@ -156,6 +159,9 @@ func (s Spec) validate() error {
 	errs = append(errs, s.Problems(ErrSpec)...)
 	if s.Pattern == scenario.PatternReqRep && s.Endpoint != "" && !slices.Contains(Endpoints, s.Endpoint) {
 		bad("endpoint %q: impl reqrep calls only %v", s.Endpoint, Endpoints)
+	}
+	if s.Via != "" && (s.Pattern != scenario.PatternReqRep || s.Via != scenario.ViaControlPlane) {
+		bad("via %q: only reqrep, and only %q", s.Via, scenario.ViaControlPlane)
 	}
 	if s.Pattern == scenario.PatternPushPull && s.Task != "" && !slices.Contains(tasks, s.Task) {
 		bad("task %q: must be one of %v", s.Task, tasks)

@@ -9,12 +9,16 @@ import (
 	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/history"
 	"github.com/nngbench/nngbench/harness/record"
+	"github.com/nngbench/nngbench/harness/scenario"
 	"github.com/nngbench/nngbench/impl/reqrep"
 )
 
 // runReqRep sends commands to the workers, round robin by sequence
 // number, through their commands proxies, and times each round trip.
 func runReqRep(ctx context.Context, spec Spec, c *cluster.Cluster, workers []string) (*engine.Outcome, error) {
+	if spec.Via == scenario.ViaControlPlane {
+		return runRelay(ctx, spec, c, workers)
+	}
 	cli, err := dialCommands(ctx, c, workers, spec.Timeout, spec.Concurrency)
 	if err != nil {
 		return nil, err

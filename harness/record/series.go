@@ -71,6 +71,16 @@ func (s *series) merge(o *series) {
 // is a gap that must show), then any later ones that hold something
 // (replies drained after the window).
 func (s *series) intervals(end time.Time, unit time.Duration) []result.Interval {
+	idx := s.indices(end)
+	out := make([]result.Interval, 0, len(idx))
+	for _, i := range idx {
+		out = append(out, s.interval(i, unit))
+	}
+	return out
+}
+
+// indices are the bucket indices intervals lists, in order.
+func (s *series) indices(end time.Time) []int64 {
 	n := int64(0)
 	if w := end.Sub(s.start); w > 0 {
 		n = int64((w + s.width - 1) / s.width)
@@ -82,14 +92,11 @@ func (s *series) intervals(end time.Time, unit time.Duration) []result.Interval 
 		}
 	}
 	slices.Sort(later)
-	out := make([]result.Interval, 0, int(n)+len(later))
+	out := make([]int64, 0, int(n)+len(later))
 	for i := range n {
-		out = append(out, s.interval(i, unit))
+		out = append(out, i)
 	}
-	for _, i := range later {
-		out = append(out, s.interval(i, unit))
-	}
-	return out
+	return append(out, later...)
 }
 
 func (s *series) interval(i int64, unit time.Duration) result.Interval {

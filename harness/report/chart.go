@@ -43,13 +43,12 @@ func (c *chart) save(path string) error { return saveRow(path, c.p) }
 
 // saveRow renders plots side by side, with their plot areas aligned, into
 // one PNG file of exactly Width x Height pixels.
-func saveRow(path string, plots ...*plot.Plot) (err error) {
-	// UseImage fixes the size in pixels; the canvas draws on its own copy.
-	cv := vgimg.NewWith(vgimg.UseImage(image.NewRGBA(image.Rect(0, 0, Width, Height))))
-	dc := draw.New(cv)
-	if len(plots) == 1 {
-		plots[0].Draw(dc)
-	} else {
+func saveRow(path string, plots ...*plot.Plot) error {
+	return savePNG(path, func(dc draw.Canvas) error {
+		if len(plots) == 1 {
+			plots[0].Draw(dc)
+			return nil
+		}
 		// Paint the gaps between the panels, which no plot covers.
 		r := dc.Rectangle
 		dc.FillPolygon(color.White, []vg.Point{r.Min, {X: r.Max.X, Y: r.Min.Y}, r.Max, {X: r.Min.X, Y: r.Max.Y}})
@@ -67,6 +66,16 @@ func saveRow(path string, plots ...*plot.Plot) (err error) {
 			tc.Max.Y = top
 			p.Draw(tc)
 		}
+		return nil
+	})
+}
+
+// savePNG renders draw into one PNG file of exactly Width x Height pixels.
+func savePNG(path string, render func(draw.Canvas) error) (err error) {
+	// UseImage fixes the size in pixels; the canvas draws on its own copy.
+	cv := vgimg.NewWith(vgimg.UseImage(image.NewRGBA(image.Rect(0, 0, Width, Height))))
+	if err := render(draw.New(cv)); err != nil {
+		return err
 	}
 	img := cv.Image()
 	f, err := os.Create(path)

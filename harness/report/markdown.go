@@ -18,6 +18,7 @@ func Markdown(r *result.Result) []byte {
 		fmt.Fprintf(&b, "%s\n\n", inline(r.Description))
 	}
 	writeScenario(&b, r)
+	writeCluster(&b, r)
 	writeWorkloads(&b, r)
 	writeImplRaw(&b, r)
 	writeFaults(&b, r)

@@ -51,6 +51,7 @@ func TestCharts(t *testing.T) {
 		{report.PercentilesFile, false},
 		{report.LatencyFile, true},
 		{report.ThroughputFile, true},
+		{report.RawFile, false}, // its faults are lanes, not shading
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			img := decode(t, filepath.Join(dir, tc.file))

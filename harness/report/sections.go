@@ -85,10 +85,13 @@ func writeGates(b *bytes.Buffer, gates []result.Gate) {
 
 func writeFigures(b *bytes.Buffer) {
 	b.WriteString("## Figures\n\n")
-	b.WriteString("Percentile spectrum (corrected solid, uncorrected dashed; max drawn at 99.999%):\n\n")
+	b.WriteString("Percentile spectrum, every step of each .hgrm distribution (corrected solid, uncorrected dashed):\n\n")
 	fmt.Fprintf(b, "![Latency by percentile](%s)\n\n", PercentilesFile)
 	b.WriteString("Latency per interval (p50, p99, max), fault windows shaded:\n\n")
 	fmt.Fprintf(b, "![Latency over time](%s)\n\n", LatencyFile)
 	b.WriteString("Throughput per interval (sent, received), fault windows shaded:\n\n")
-	fmt.Fprintf(b, "![Throughput over time](%s)\n", ThroughputFile)
+	fmt.Fprintf(b, "![Throughput over time](%s)\n\n", ThroughputFile)
+	fmt.Fprintf(b, "Every operation from the history (time against latency, coloured by outcome; a lane per fault; "+
+		"beyond %d ok operations a workload draws its slowest quarter and an even sample of the rest, and every error and timeout):\n\n", MaxRawOK)
+	fmt.Fprintf(b, "![Every operation](%s)\n", RawFile)
 }

@@ -146,6 +146,7 @@ func SweepMarkdown(points []*result.Result) ([]byte, error) {
 	}
 	table(&b, []string{"Workers", "Workload", "Pattern", "Mode", "Send rate (msg/s)", "Recv rate (msg/s)",
 		"p50 (ms)", "p99 (ms)", "Lost", "Valid", "Report"}, rows)
+	writeSweepCluster(&b, points)
 	b.WriteString("## Figure\n\nReceive rate and corrected p99 against the worker count (log2 scale), a line per workload:\n\n")
 	fmt.Fprintf(&b, "![Scaling](%s)\n", ScalingFile)
 	return b.Bytes(), nil

@@ -21,6 +21,7 @@ type Result struct {
 	DurationS   float64    `json:"duration_s"` // the measured window, seconds
 	WarmupS     float64    `json:"warmup_s"`   // before the window, excluded from every figure
 	Machine     Machine    `json:"machine"`
+	Cluster     *Cluster   `json:"cluster,omitempty"`
 	Workloads   []Workload `json:"workloads"`
 	Faults      []Fault    `json:"faults"`
 	Checks      []Check    `json:"checks"`

@@ -5,17 +5,16 @@ import (
 
 	"github.com/nngbench/nngbench/harness/analyze"
 	"github.com/nngbench/nngbench/harness/history"
-	"github.com/nngbench/nngbench/harness/record"
 	"github.com/nngbench/nngbench/harness/result"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
 
 // result writes the run's history, reads it back, and derives from what it
-// read the result and the workloads' histograms: the figures of a run are
+// read the result, the workloads' histograms and their interval logs: the figures of a run are
 // those `nngbench analyze` gets again from its history, byte for byte. A
 // history that cannot be written is analyzed as it is, and the error is
 // returned.
-func (r *runner) result() (*result.Result, map[string]result.HistogramPair, error) {
+func (r *runner) result() (analyze.Derived, error) {
 	h := r.history()
 	err := history.WriteFile(r.o.Dir, h)
 	if err == nil {
@@ -24,8 +23,7 @@ func (r *runner) result() (*result.Result, map[string]result.HistogramPair, erro
 			h = back
 		}
 	}
-	res, hists := analyze.Result(h)
-	return res, hists, err
+	return analyze.Derive(h), err
 }
 
 // history is the run as a history: the result's skeleton (what the run
@@ -37,6 +35,7 @@ func (r *runner) history() *history.History {
 		Schema: result.Schema, Scenario: s.Name, Description: s.Description, Workers: s.Workers,
 		Transport: string(s.Transport), Seed: s.Seed, DurationS: s.Duration.Seconds(), WarmupS: s.Warmup.Seconds(),
 		Machine: result.LocalMachine(r.o.Commit), Faults: []result.Fault{}, Checks: r.checks,
+		Cluster: r.clusterStats,
 	}
 	window := r.start.Add(s.Warmup)
 	switch {
@@ -58,7 +57,7 @@ func (r *runner) history() *history.History {
 	for _, err := range r.failures {
 		skel.Invalid = append(skel.Invalid, err.Error())
 	}
-	m := history.Meta{Schema: history.Schema, Result: skel, Interval: record.DefaultInterval, Events: events}
+	m := history.Meta{Schema: history.Schema, Result: skel, Interval: s.SeriesInterval(), Events: events}
 	if r.cause != nil {
 		m.Interrupted = r.stopped
 	}

@@ -8,6 +8,8 @@
 //	result.json                     the result (harness/result), written last
 //	<workload>.hgrm                 latency from the intended send, HdrHistogram percentile format
 //	<workload>.uncorrected.hgrm     latency from the actual send
+//	<workload>.hlog                 HdrHistogram interval log, one interval per point of the
+//	                                series (and again per worker, tagged, in impl mode)
 //	report.md, *.png                the report (harness/report), regenerable from result.json
 //	cluster/                        configs, logs, ready files and journals of the programs,
 //	                                and harness.log, when the scenario needed a cluster

@@ -18,6 +18,7 @@ import (
 	"github.com/nngbench/nngbench/harness/implload"
 	"github.com/nngbench/nngbench/harness/load"
 	"github.com/nngbench/nngbench/harness/peer"
+	"github.com/nngbench/nngbench/harness/record"
 	"github.com/nngbench/nngbench/harness/report"
 	"github.com/nngbench/nngbench/harness/result"
 	"github.com/nngbench/nngbench/harness/scenario"
@@ -88,6 +89,8 @@ type runner struct {
 	checks  []result.Check    // of the cluster, after the heal
 	peerLog io.Writer         // the raw peers' stderr
 	sockets *metrics.Snapshot // the control plane's counters before the load
+
+	clusterStats *result.Cluster // how the cluster came up and held during the load
 }
 
 // outcome is what one workload's driver returned.
@@ -150,7 +153,12 @@ func (r *runner) execute(ctx context.Context) {
 		faults = r.activeFaults
 	}
 	r.prog.loadStarted(r.start, faults)
+	watch := r.watchCluster(ctx)
 	r.outs = r.runWorkloads(ctx)
+	watch.stop(r.cluster)
+	if watch != nil {
+		r.clusterStats = watch.out
+	}
 	r.checkInterrupted(ctx)
 	if r.cluster != nil && r.cause == nil {
 		r.prog.setPhase(PhaseChecking)
@@ -191,7 +199,7 @@ func (r *runner) startCluster(ctx context.Context) (closeCluster func(), err err
 	c, err := cluster.Start(cctx, cluster.Options{
 		Workers: r.s.Workers, Transport: string(r.s.Transport), Timing: r.s.Cluster, ControlPlane: cpMode(r.s),
 		Dir: dir, Bin: r.o.Bin, ToxiproxyURL: r.o.ToxiproxyURL, OnEvent: r.events.Add,
-		Logger: slog.New(slog.NewTextHandler(logf, nil)),
+		Logger: slog.New(slog.NewTextHandler(logf, nil)), ReadyTimeout: r.s.Cluster.ReadyTimeout,
 	})
 	stopStart()
 	closeCluster = func() {
@@ -260,7 +268,7 @@ func (r *runner) runWorkloads(ctx context.Context) []outcome {
 		spec := r.spec(i, w)
 		wg.Go(func() {
 			if w.Mode == scenario.ModeImpl {
-				outs[i].out, outs[i].err = r.o.Impl(ctx, implload.Spec{Spec: spec, Endpoint: w.Endpoint, Task: w.Task}, r.cluster)
+				outs[i].out, outs[i].err = r.o.Impl(ctx, implload.Spec{Spec: spec, Endpoint: w.Endpoint, Task: w.Task, Via: w.Via}, r.cluster)
 				return
 			}
 			raw := load.Spec{Spec: spec, Transport: r.s.Transport, Peers: r.s.Workers}
@@ -325,13 +333,19 @@ func senders(w scenario.Workload, workers int) int {
 // write builds the result, writes it and its report, and returns it with
 // every error of the run.
 func (r *runner) write() (*result.Result, error) {
-	res, hists, herr := r.result()
+	d, herr := r.result()
+	res := d.Result
 	errs := r.errors()
 	if herr != nil {
 		errs = append(errs, herr)
 	}
-	if err := result.Write(r.o.Dir, res, hists); err != nil {
+	if err := result.Write(r.o.Dir, res, d.Histograms); err != nil {
 		return res, errors.Join(append(errs, err)...)
+	}
+	for _, l := range d.Logs {
+		if err := record.WriteLogFile(r.o.Dir, l); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if err := report.Write(r.o.Dir, res); err != nil {
 		errs = append(errs, err)

@@ -14,10 +14,12 @@ import (
 	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/implload"
 	"github.com/nngbench/nngbench/harness/load"
+	"github.com/nngbench/nngbench/harness/record"
 	"github.com/nngbench/nngbench/harness/report"
 	"github.com/nngbench/nngbench/harness/result"
 	"github.com/nngbench/nngbench/harness/run"
 	"github.com/nngbench/nngbench/harness/scenario"
+	"github.com/nngbench/nngbench/internal/hdrjs"
 )
 
 // A raw-only scenario runs without a cluster and writes a valid result
@@ -69,6 +71,17 @@ workloads:
 				if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 					t.Error(err)
 				}
+			}
+			// The interval log, read by a second implementation, says
+			// what result.json says, at a point per 100 ms (a run under
+			// a minute).
+			got := hdrjs.Decode(t, filepath.Join(dir, w.Name+record.LogExt))[""]
+			hdrjs.Compare(t, w.Name, got, w.Latency)
+			if len(w.Intervals) < 10 || w.Intervals[1].TS != 0.1 {
+				t.Errorf("result.json's intervals %+v, want one per 100 ms", w.Intervals)
+			}
+			if len(got.Intervals) != len(w.Intervals) {
+				t.Errorf("%d intervals in the log, %d in result.json", len(got.Intervals), len(w.Intervals))
 			}
 		})
 	}

@@ -13,7 +13,7 @@ import (
 func (s *Scenario) YAML() ([]byte, error) {
 	out := fileScenario{
 		Name: s.Name, Description: s.Description, Transport: string(s.Transport),
-		Seed: s.Seed, Warmup: nonZero(s.Warmup), Duration: s.Duration.String(), Cluster: fileClusterOf(s.Cluster),
+		Seed: s.Seed, Warmup: nonZero(s.Warmup), Duration: s.Duration.String(), Interval: nonZero(s.Interval), Cluster: fileClusterOf(s.Cluster),
 	}
 	if len(s.Sweep) > 0 {
 		out.Sweep = &fileSweep{Workers: s.Sweep}
@@ -22,7 +22,7 @@ func (s *Scenario) YAML() ([]byte, error) {
 	}
 	for _, w := range s.Workloads {
 		fw := fileWorkload{Name: w.Name, Pattern: string(w.Pattern), Mode: string(w.Mode),
-			Concurrency: w.Concurrency, Size: w.Size.String(), Endpoint: w.Endpoint, Task: w.Task}
+			Concurrency: w.Concurrency, Size: w.Size.String(), Endpoint: w.Endpoint, Task: w.Task, Via: w.Via}
 		if w.Rate.PerSecond > 0 {
 			fw.Rate = w.Rate.String()
 		}
@@ -57,6 +57,7 @@ type fileScenario struct {
 	Seed        int64          `yaml:"seed"`
 	Warmup      string         `yaml:"warmup,omitempty"`
 	Duration    string         `yaml:"duration"`
+	Interval    string         `yaml:"interval,omitempty"`
 	Cluster     *fileCluster   `yaml:"cluster,omitempty"`
 	Workloads   []fileWorkload `yaml:"workloads"`
 	Faults      []fileFault    `yaml:"faults,omitempty"`
@@ -76,6 +77,8 @@ type fileCluster struct {
 	Instances         int     `yaml:"instances,omitempty"`
 	ControlPlane      string  `yaml:"controlplane,omitempty"`
 	InstanceStart     *string `yaml:"instance_start,omitempty"`
+	ReadyTimeout      string  `yaml:"ready_timeout,omitempty"`
+	HandlerDelay      string  `yaml:"handler_delay,omitempty"`
 }
 
 type fileWorkload struct {
@@ -86,6 +89,7 @@ type fileWorkload struct {
 	Concurrency int    `yaml:"concurrency,omitempty"`
 	Size        string `yaml:"size"`
 	Endpoint    string `yaml:"endpoint,omitempty"`
+	Via         string `yaml:"via,omitempty"`
 	Task        string `yaml:"task,omitempty"`
 }
 
@@ -114,7 +118,8 @@ func fileClusterOf(c Cluster) *fileCluster {
 	}
 	fc := &fileCluster{HeartbeatInterval: nonZero(c.HeartbeatInterval), HeartbeatTimeout: nonZero(c.HeartbeatTimeout),
 		RequestTimeout: nonZero(c.RequestTimeout), TaskLease: nonZero(c.TaskLease), TaskBatch: c.TaskBatch,
-		Instances: c.Instances, ControlPlane: string(c.ControlPlane)}
+		Instances: c.Instances, ControlPlane: string(c.ControlPlane), ReadyTimeout: nonZero(c.ReadyTimeout),
+		HandlerDelay: nonZero(c.HandlerDelay)}
 	if c.InstanceStart != nil {
 		v := c.InstanceStart.String()
 		fc.InstanceStart = &v

@@ -19,6 +19,7 @@ func (d *decoder) check(s *Scenario, targets [][]target) {
 		d.report("workloads", 0, nil, "at least one workload is required")
 	}
 	d.checkSweep(s)
+	d.checkInterval(s)
 	d.checkCluster(s.Cluster)
 	for i := range s.Workloads {
 		d.checkWorkload(&s.Workloads[i], index("workloads", i))
@@ -138,6 +139,9 @@ func (d *decoder) checkWorkload(w *Workload, p string) {
 	} else if w.Pattern == PatternReqRep && !d.has(p+".endpoint") {
 		w.Endpoint = DefaultEndpoint
 	}
+	if d.has(p+".via") && d.ok(p+".pattern") && (w.Pattern != PatternReqRep || w.Mode != ModeImpl) {
+		d.report(p+".via", 0, nil, "only for pattern reqrep in mode impl, not %s in mode %s", w.Pattern, w.Mode)
+	}
 	if d.ok(p+".task") && d.ok(p+".pattern") && w.Pattern != PatternPushPull {
 		d.report(p+".task", 0, nil, "only for pattern pushpull, not %s", w.Pattern)
 	} else if w.Pattern == PatternPushPull && !d.has(p+".task") {
@@ -218,3 +222,20 @@ func (d *decoder) resolveTargets(s *Scenario, f *Fault, p string, targets []targ
 // within checks that at+d ends inside the run; written as d > duration-at
 // because at+d can overflow.
 func within(at, d, duration time.Duration) bool { return d <= duration-at }
+
+// checkInterval bounds an `interval:` key: at least MinInterval, at most
+// the measured window, and no more than MaxIntervals of them in it.
+func (d *decoder) checkInterval(s *Scenario) {
+	if s.Interval == 0 || d.mark("interval").bad {
+		return
+	}
+	switch {
+	case s.Interval < MinInterval:
+		d.report("interval", 0, nil, "%v is finer than the %v the series can hold", s.Interval, MinInterval)
+	case s.Duration > 0 && s.Interval > s.Duration:
+		d.report("interval", 0, nil, "%v is longer than the %v duration: the series would have one point", s.Interval, s.Duration)
+	case s.Duration > 0 && s.Duration/s.Interval > MaxIntervals:
+		d.report("interval", 0, nil, "%v makes %d intervals of the %v duration, more than %d", s.Interval,
+			s.Duration/s.Interval, s.Duration, MaxIntervals)
+	}
+}

@@ -47,6 +47,7 @@ func (d *decoder) scenario(root *yaml.Node) (*Scenario, [][]target) {
 		},
 		"warmup":   func(v *yaml.Node, p string) { s.Warmup, _ = d.duration(v, p, false) },
 		"duration": func(v *yaml.Node, p string) { s.Duration, _ = d.duration(v, p, true) },
+		"interval": func(v *yaml.Node, p string) { s.Interval, _ = d.duration(v, p, true) },
 		"cluster":  func(v *yaml.Node, p string) { s.Cluster = d.cluster(v, p) },
 		"workloads": func(v *yaml.Node, p string) {
 			s.Workloads = make([]Workload, 0, len(deref(v).Content)) // not grown step by step: a million is common enough
@@ -94,6 +95,15 @@ func (d *decoder) cluster(n *yaml.Node, path string) Cluster {
 		"heartbeat_timeout":  positive(&c.HeartbeatTimeout),
 		"request_timeout":    positive(&c.RequestTimeout),
 		"task_lease":         positive(&c.TaskLease),
+		"ready_timeout":      positive(&c.ReadyTimeout),
+		"handler_delay": func(v *yaml.Node, p string) {
+			if dur, ok := d.duration(v, p, false); ok {
+				if dur > time.Second || dur%time.Microsecond != 0 {
+					d.report(p, v.Line, nil, "must be whole microseconds, at most 1s, got %v", dur)
+				}
+				c.HandlerDelay = dur
+			}
+		},
 		"task_batch": func(v *yaml.Node, p string) {
 			if b, ok := d.integer(v, p, 1, math.MaxInt32); ok {
 				c.TaskBatch = int(b)
@@ -173,6 +183,15 @@ var workloadFields = table[Workload]{
 	},
 	"task": func(d *decoder, w *Workload, v *yaml.Node, p string) {
 		w.Task, _ = parsed(d, v, p, "a task", parseTask)
+	},
+	"via": func(d *decoder, w *Workload, v *yaml.Node, p string) {
+		switch e, _ := d.str(v, p); e {
+		case ViaDirect:
+		case ViaControlPlane:
+			w.Via = e
+		default:
+			d.report(p, 0, nil, "want %s or %s, got %q", ViaDirect, ViaControlPlane, e)
+		}
 	},
 }
 

@@ -45,10 +45,42 @@ type Scenario struct {
 	Seed      int64 // for every random choice of the run, so a run can be repeated
 	Warmup    time.Duration
 	Duration  time.Duration // measured time, after Warmup
+	// Interval is the width of the result's time series (its intervals,
+	// the plots over time and the .hlog); 0 takes the default
+	// (SeriesInterval).
+	Interval  time.Duration
 	Cluster   Cluster
 	Workloads []Workload // at least one
 	Faults    []Fault    // the timeline, in file order
 	Gates     []Gate
+}
+
+// Series intervals: the defaults, and the bounds of an `interval:` key.
+const (
+	// ShortRunInterval is the default interval of a run under a minute:
+	// a 0.25 s detection or a 1 s pause spans several points, not one.
+	ShortRunInterval = 100 * time.Millisecond
+	// LongRunInterval is the default from a minute on.
+	LongRunInterval = time.Second
+	// MinInterval is the finest interval a scenario may ask for.
+	MinInterval = time.Millisecond
+	// MaxIntervals bounds the intervals of one run, and with them the
+	// memory of the per-interval histograms (some 20 KB each).
+	MaxIntervals = 10_000
+)
+
+// SeriesInterval is the width of the run's time series: Interval if set,
+// else ShortRunInterval for a measured window under a minute and
+// LongRunInterval from a minute on.
+func (s *Scenario) SeriesInterval() time.Duration {
+	switch {
+	case s.Interval > 0:
+		return s.Interval
+	case s.Duration < time.Minute:
+		return ShortRunInterval
+	default:
+		return LongRunInterval
+	}
 }
 
 // Cluster overrides control-plane and worker settings. A zero field keeps
@@ -65,6 +97,14 @@ type Cluster struct {
 	Instances int
 	// ControlPlane says where the control plane runs; "" is embedded.
 	ControlPlane ControlPlaneMode
+	// ReadyTimeout bounds the cluster's start: each program's ready file
+	// and every worker online; zero scales with the worker count (see
+	// harness/cluster's Options.ReadyTimeout).
+	ReadyTimeout time.Duration
+	// HandlerDelay is a fixed cost the workers add to every command they
+	// serve (the worker's handler_delay_us), to the microsecond: a
+	// regression to dial for testing a latency gate.
+	HandlerDelay time.Duration
 }
 
 // Workload is one stream of messages in one pattern.
@@ -77,8 +117,20 @@ type Workload struct {
 	Size        SizeRange // payload bytes; default 1KiB
 	Endpoint    string    // reqrep only; default /health
 	Task        string    // pushpull only: echo, sleep or hash; default echo
-	Line        int       // where it starts in the file, for messages about it later
+	// Via is how impl reqrep reaches the workers: "" (direct) calls each
+	// worker's command socket; ViaControlPlane sends each command through
+	// the control plane's relay (client -> control plane -> worker and
+	// back), the path of a client that reaches the cluster only through
+	// its control plane.
+	Via  string
+	Line int // where it starts in the file, for messages about it later
 }
+
+// Values of Workload.Via.
+const (
+	ViaDirect       = "direct"
+	ViaControlPlane = "controlplane"
+)
 
 // Fault is one entry of the timeline. Fields that do not apply to Kind are
 // zero.

@@ -251,6 +251,51 @@ func TestClusterInstances(t *testing.T) {
 	}
 }
 
+func TestClusterReadyTimeout(t *testing.T) {
+	t.Parallel()
+	s, err := scenario.Parse("r.yaml", []byte("name: r\nduration: 1s\ncluster: {ready_timeout: 2m}\nworkloads: [{pattern: reqrep, rate: 1/s}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Cluster.ReadyTimeout != 2*time.Minute {
+		t.Fatalf("ready_timeout %v, want 2m", s.Cluster.ReadyTimeout)
+	}
+	checkRoundTrip(t, s)
+	_, err = scenario.Parse("r.yaml", []byte("name: r\nduration: 1s\ncluster: {ready_timeout: 0s}\nworkloads: [{pattern: reqrep, rate: 1/s}]\n"))
+	if err == nil || !strings.Contains(err.Error(), "r.yaml:3: cluster.ready_timeout:") {
+		t.Fatalf("zero ready_timeout: %v", err)
+	}
+}
+
+func TestClusterHandlerDelay(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		value string
+		want  time.Duration
+		err   string
+	}{
+		{"250us", 250 * time.Microsecond, ""},
+		{"0s", 0, ""},
+		{"1500ns", 0, "h.yaml:3: cluster.handler_delay: must be whole microseconds, at most 1s, got 1.5µs"},
+		{"2s", 0, "h.yaml:3: cluster.handler_delay: must be whole microseconds, at most 1s, got 2s"},
+	} {
+		s, err := scenario.Parse("h.yaml", []byte("name: h\nduration: 1s\ncluster: {handler_delay: "+tc.value+"}\nworkloads: [{pattern: reqrep, rate: 1/s}]\n"))
+		if tc.err != "" {
+			if err == nil || err.Error() != tc.err {
+				t.Errorf("%s: error %v, want %q", tc.value, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tc.value, err)
+		}
+		if s.Cluster.HandlerDelay != tc.want {
+			t.Errorf("%s: handler_delay %v, want %v", tc.value, s.Cluster.HandlerDelay, tc.want)
+		}
+		checkRoundTrip(t, s)
+	}
+}
+
 func workers(n int) []string {
 	var out []string
 	for i := 1; i <= n; i++ {
@@ -315,4 +360,70 @@ func withoutLines(s *scenario.Scenario) scenario.Scenario {
 		c.Gates[i].Line = 0
 	}
 	return c
+}
+
+func TestWorkloadVia(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		workload, want, err string
+	}{
+		{"{pattern: reqrep, rate: 1/s, via: controlplane}", scenario.ViaControlPlane, ""},
+		{"{pattern: reqrep, rate: 1/s, via: direct}", "", ""},
+		{"{pattern: reqrep, rate: 1/s}", "", ""},
+		{"{pattern: reqrep, rate: 1/s, via: carrier-pigeon}", "", `v.yaml:4: workloads[0].via: want direct or controlplane, got "carrier-pigeon"`},
+		{"{pattern: pushpull, rate: 1/s, via: controlplane}", "", "v.yaml:4: workloads[0].via: only for pattern reqrep in mode impl, not pushpull in mode impl"},
+		{"{pattern: reqrep, mode: raw, rate: 1/s, via: controlplane}", "", "v.yaml:4: workloads[0].via: only for pattern reqrep in mode impl, not reqrep in mode raw"},
+	} {
+		s, err := scenario.Parse("v.yaml", []byte("name: v\nduration: 1s\nworkloads:\n  - "+tc.workload+"\n"))
+		if tc.err != "" {
+			if err == nil || err.Error() != tc.err {
+				t.Errorf("%s: error %v, want %q", tc.workload, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tc.workload, err)
+		}
+		if s.Workloads[0].Via != tc.want {
+			t.Errorf("%s: via %q, want %q", tc.workload, s.Workloads[0].Via, tc.want)
+		}
+		checkRoundTrip(t, s)
+	}
+}
+
+// TestSeriesInterval: 100 ms under a minute, so that a sub-second fault
+// spans points; 1 s from a minute on; an `interval:` key wins either way.
+func TestSeriesInterval(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		yaml string
+		want time.Duration
+	}{
+		{"short run", "duration: 10s\n", 100 * time.Millisecond},
+		{"just under a minute", "duration: 59.9s\n", 100 * time.Millisecond},
+		{"a minute", "duration: 1m\n", time.Second},
+		{"long run", "duration: 10m\n", time.Second},
+		{"set on a short run", "duration: 10s\ninterval: 250ms\n", 250 * time.Millisecond},
+		{"set on a long run", "duration: 10m\ninterval: 100ms\n", 100 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s, err := scenario.Parse("x.yaml", []byte("name: x\n"+tc.yaml+"workloads:\n  - {pattern: reqrep, rate: 1/s}\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := s.SeriesInterval(); got != tc.want {
+				t.Errorf("SeriesInterval = %v, want %v", got, tc.want)
+			}
+			// The canonical form keeps the key, and only when it was set.
+			y, err := s.YAML()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if has := strings.Contains(string(y), "interval: "); has != (s.Interval != 0) {
+				t.Errorf("canonical YAML has interval %v, scenario's Interval %v:\n%s", has, s.Interval, y)
+			}
+		})
+	}
 }

@@ -260,6 +260,12 @@ type Task struct {
 	Payload string `json:"payload,omitempty"`
 	SleepMS int    `json:"sleep_ms,omitempty"`
 	Rounds  int    `json:"rounds,omitempty"`
+	// Lease is set by the control plane on each dispatch: a token that
+	// names this lease of this task and that only the control plane can
+	// make. A worker copies it into the task's result; a result without
+	// the token of the task's latest lease does not complete it. Ignored
+	// on submit.
+	Lease string `json:"lease,omitempty"`
 }
 
 // TaskBatch is what the control plane pushes: several tasks in one message
@@ -274,6 +280,9 @@ type TaskBatch struct {
 type TaskResult struct {
 	TaskID string `json:"task_id"`
 	NodeID string `json:"node_id"`
+	// Lease is the Lease of the task as the worker received it, in the
+	// batch it answers.
+	Lease  string `json:"lease,omitempty"`
 	Output string `json:"output,omitempty"`
 	Error  string `json:"error,omitempty"`
 	// Replayed is true when the worker had already executed the task and
@@ -296,7 +305,8 @@ type TaskSubmitted struct {
 	Accepted int `json:"accepted"`
 }
 
-// TaskStats counts the control plane's tasks.
+// TaskStats counts the control plane's tasks since it started; with a
+// data_dir, Accepted, Completed and Pending count across its restarts.
 type TaskStats struct {
 	Accepted    uint64 `json:"accepted"`
 	Completed   uint64 `json:"completed"`
@@ -304,6 +314,12 @@ type TaskStats struct {
 	Dispatches  uint64 `json:"dispatches"`
 	Redelivered uint64 `json:"redelivered"`
 	Duplicates  uint64 `json:"duplicate_results"` // results for tasks already completed
+	// Rejected counts results that carry no lease the control plane
+	// issued for their task (forged, or for a task it never accepted);
+	// Stale those with a real lease of a pending task that a later lease
+	// replaced. Neither completes a task.
+	Rejected uint64 `json:"rejected_results"`
+	Stale    uint64 `json:"stale_results"`
 }
 
 // Ready is what cmd/controlplane and cmd/worker write to the file named by

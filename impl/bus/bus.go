@@ -41,7 +41,7 @@ func New(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bus: %w", err)
 	}
-	sock, err := transport.Open(raw, cfg.Name, cfg.Transport, cfg.Metrics)
+	sock, err := transport.Open(raw, cfg.Name, cfg.Transport.WithLogger(cfg.Logger), cfg.Metrics)
 	if err != nil {
 		raw.Close()
 		return nil, fmt.Errorf("bus: %w", err)
@@ -62,9 +62,10 @@ func (n *Node) Dial(addr string) error { return n.sock.Dial(addr) }
 // Stats returns the socket's counters.
 func (n *Node) Stats() metrics.SocketStats { return n.sock.M.Stats() }
 
-// Send puts e on the wire to every connected peer. It never blocks: mangos
-// BUS drops the message, silently, for a peer whose send queue
-// (Transport.WriteQueue) is full, and for everyone when there are no peers.
+// Send puts e on the wire to every connected peer. It never blocks: the
+// message is dropped for a peer whose send queue (Transport.WriteQueue) is
+// full (counted for that peer on a connection our listener accepted,
+// silently by mangos otherwise), and for everyone when there are no peers.
 // It returns ctx's error, sending nothing, if ctx has already ended, and an
 // error wrapping transport.ErrTooLarge for an envelope over the size limit.
 func (n *Node) Send(ctx context.Context, e *envelope.Envelope) error {

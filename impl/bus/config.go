@@ -21,8 +21,10 @@ type Config struct {
 	// Name is the sender id of broadcasts and the metrics socket name; required.
 	Name string
 	// Transport holds the socket options: message size limit, TLS, queues.
-	// WriteQueue (default 128 messages) is each peer's send queue: a
-	// broadcast is dropped for a peer whose queue is full.
+	// WriteQueue is each peer's send queue in messages (default 128 on a
+	// connection our listener accepted, after mangos' 1024 that holds a
+	// burst): a broadcast is dropped for a peer whose queue is full, and on
+	// accepted connections counted for that peer.
 	Transport transport.Options
 	// Buffer is how many received messages wait for Recv, in messages;
 	// default 1024. When it is full, reading stops and peers' sends back up.

@@ -31,6 +31,7 @@ func (cp *ControlPlane) handleAdmin(s *reqrep.Server) {
 	s.Handle(api.AdminDeleteInstance, cp.adminDelete)
 	s.Handle(api.AdminConfigSet, cp.adminConfigSet)
 	s.Handle(api.AdminTasksSubmit, cp.adminSubmit)
+	s.Handle(api.AdminRelay, cp.adminRelay)
 }
 
 func (cp *ControlPlane) adminCreate(ctx context.Context, req *envelope.Envelope) (json.RawMessage, error) {

@@ -22,7 +22,7 @@ func newCollector(cp *ControlPlane) *collector {
 		tasks: prometheus.NewDesc("nngbench_controlplane_tasks_pending", "Tasks accepted and not completed.",
 			nil, nil),
 		taskEvents: prometheus.NewDesc("nngbench_controlplane_tasks_total",
-			"Tasks accepted, completed, dispatched, redelivered, and duplicate results.", []string{"what"}, nil),
+			"Tasks accepted, completed, dispatched, redelivered; duplicate results, results rejected (no lease the control plane issued) and stale (a replaced lease).", []string{"what"}, nil),
 	}
 }
 
@@ -50,6 +50,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	for what, v := range map[string]uint64{
 		"accepted": s.Accepted, "completed": s.Completed, "dispatched": s.Dispatches,
 		"redelivered": s.Redelivered, "duplicate_results": s.Duplicates,
+		"rejected_results": s.Rejected, "stale_results": s.Stale,
 	} {
 		ch <- prometheus.MustNewConstMetric(c.taskEvents, prometheus.CounterValue, float64(v), what)
 	}

@@ -27,6 +27,11 @@ type Config struct {
 	MetricsAddress string `json:"metrics_address"`
 	// LogLevel is debug, info, warn or error; default info.
 	LogLevel string `json:"log_level"`
+	// DataDir is where the state is kept so that it survives a crash:
+	// tasks with their leases, instances and nodes, config versions
+	// (created if missing; one control plane at a time). Empty: in memory
+	// only.
+	DataDir string `json:"data_dir,omitempty"`
 }
 
 // Messaging is the "messaging" object: the addresses the control plane

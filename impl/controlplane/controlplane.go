@@ -65,11 +65,17 @@ type ControlPlane struct {
 	peerMu sync.Mutex
 	kick   chan struct{} // wakes the repair loop; capacity 1
 
-	cfgMu    sync.Mutex // guards snapshot and orders publications
+	pubMu    sync.Mutex // orders config versions: stored, published, then current
+	cfgMu    sync.Mutex // guards snapshot
 	snapshot api.ConfigSnapshot
 
 	tasks     *taskQueue
 	observers observers
+	// store keeps the state in data_dir (memStore without); set by Start.
+	store       store
+	storeFailed atomic.Bool // its failure has been logged
+	rejects     rejectLog
+	rounds      chan round // from dispatch to sendRounds (data_dir)
 }
 
 // New checks cfg and opts; it opens nothing until Start.
@@ -90,14 +96,17 @@ func New(cfg Config, opts Options) (*ControlPlane, error) {
 		locks:    keyedLock{held: map[string]chan struct{}{}},
 		kick:     make(chan struct{}, 1),
 		snapshot: api.ConfigSnapshot{Values: map[string]string{}},
+		store:    memStore{},
+		rounds:   make(chan round, roundsInFlight),
 	}
 	cp.ctx, cp.cancel = context.WithCancel(context.Background())
 	cp.tasks = newTaskQueue(cfg.Tasks.BatchSize, taskBudget(cfg), opts.MaxLeasedTasks)
 	return cp, nil
 }
 
-// Start binds every socket and the metrics endpoint and starts the
-// background work; it returns once all are bound. ctx bounds the start
+// Start opens the data_dir and restores what it holds (see Config.DataDir),
+// binds every socket and the metrics endpoint and starts the background
+// work; it returns once all are bound. ctx bounds the start
 // only: the control plane runs until Close. On error, whatever was opened
 // is closed again.
 func (cp *ControlPlane) Start(ctx context.Context) error {
@@ -112,6 +121,11 @@ func (cp *ControlPlane) Start(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("controlplane: start: %w", err)
 	}
+	if err := cp.openStore(); err != nil {
+		cp.state.Store(stateClosed)
+		cp.cancel()
+		return errors.Join(err, cp.store.close())
+	}
 	if err := cp.open(); err != nil {
 		// A half-opened control plane is not started again: what it bound
 		// may be half torn down.
@@ -123,6 +137,7 @@ func (cp *ControlPlane) Start(ctx context.Context) error {
 	cp.goroutine(cp.monitor)
 	cp.goroutine(cp.repairLoop)
 	cp.goroutine(cp.dispatch)
+	cp.goroutine(cp.sendRounds)
 	cp.goroutine(cp.readResults)
 	cp.log.Info(fmt.Sprintf("Control plane %s started", cp.cfg.NodeID), "bind", cp.addrs["bind"], "admin", cp.addrs["admin"])
 	return nil
@@ -151,8 +166,9 @@ func (cp *ControlPlane) Addresses() map[string]string {
 func (cp *ControlPlane) Metrics() metrics.Snapshot { return cp.opts.Metrics.Snapshot() }
 
 // Close stops the background work, closes every socket and returns once
-// every goroutine has ended. Tasks not completed are forgotten. It is safe
-// to call more than once, and before Start.
+// every goroutine has ended. Without a data_dir, tasks not completed are
+// forgotten; with one, they are dispatched again by the next Start on it.
+// It is safe to call more than once, and before Start.
 func (cp *ControlPlane) Close() error {
 	cp.life.Lock()
 	defer cp.life.Unlock()
@@ -203,6 +219,7 @@ func (cp *ControlPlane) closeSockets() error {
 	if cp.surveyor != nil {
 		errs = append(errs, cp.surveyor.Close())
 	}
+	errs = append(errs, cp.store.close()) // last: what the loops queued is written
 	return errors.Join(errs...)
 }
 

@@ -43,9 +43,10 @@ type fakeWorker struct {
 
 	mu       sync.Mutex
 	insts    map[string]api.Instance
-	received map[string]int // task id -> times received
-	leases   []time.Time    // LeaseUntil of each batch received
-	answered int            // tasks answered
+	received map[string]int    // task id -> times received
+	tokens   map[string]string // task id -> lease token of its last delivery
+	leases   []time.Time       // LeaseUntil of each batch received
+	answered int               // tasks answered
 
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -64,7 +65,8 @@ type fakeOpts struct {
 func newFake(t *testing.T, id string, cp *controlplane.ControlPlane, o fakeOpts) *fakeWorker {
 	t.Helper()
 	addrs := cp.Addresses()
-	f := &fakeWorker{t: t, id: id, cp: addrs, insts: map[string]api.Instance{}, received: map[string]int{}}
+	f := &fakeWorker{t: t, id: id, cp: addrs, insts: map[string]api.Instance{}, received: map[string]int{},
+		tokens: map[string]string{}}
 	for _, inst := range o.instances {
 		f.insts[inst] = api.Instance{ID: inst, Image: "preloaded", State: "running", CreatedAt: time.Now()}
 	}
@@ -284,6 +286,7 @@ func (f *fakeWorker) work() {
 		f.mu.Lock()
 		for _, task := range batch.Tasks {
 			f.received[task.ID]++
+			f.tokens[task.ID] = task.Lease
 		}
 		f.leases = append(f.leases, batch.LeaseUntil)
 		f.mu.Unlock()
@@ -292,7 +295,7 @@ func (f *fakeWorker) work() {
 		}
 		rb := api.ResultBatch{}
 		for _, task := range batch.Tasks {
-			rb.Results = append(rb.Results, api.TaskResult{TaskID: task.ID, NodeID: f.id, Output: task.Payload})
+			rb.Results = append(rb.Results, api.TaskResult{TaskID: task.ID, NodeID: f.id, Lease: task.Lease, Output: task.Payload})
 		}
 		sends := 1
 		if f.twice.Load() {
@@ -330,4 +333,11 @@ func (f *fakeWorker) batchLeases() []time.Time {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.leases)
+}
+
+// token returns the lease token of id's last delivery here.
+func (f *fakeWorker) token(id string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.tokens[id]
 }

@@ -53,14 +53,15 @@ func (cp *ControlPlane) CreateInstance(ctx context.Context, req api.CreateInstan
 		tried[target] = true
 		got, err := cp.createOn(ctx, target, inst)
 		if err == nil {
-			return cp.created(inst, got, target), nil
+			inst = cp.created(inst, got, target)
+			return inst, cp.flush("create " + req.ID)
 		}
 		cp.log.Warn(fmt.Sprintf("Could not create instance %s on %s", req.ID, target), "error", err)
 		errs = append(errs, err)
 	}
 	cp.mu.Lock()
 	if cp.reg.insts[req.ID] == nil {
-		cp.reg.deleted[req.ID] = true // so that a copy a timed-out attempt left is not adopted
+		cp.reg.markDeleted(req.ID) // so that a copy a timed-out attempt left is not adopted
 	}
 	cp.mu.Unlock()
 	if len(errs) == 0 {
@@ -138,6 +139,15 @@ func (cp *ControlPlane) DeleteInstance(ctx context.Context, id string) error {
 	cp.mu.Unlock()
 	cp.log.Info(fmt.Sprintf("Deleted instance %s from %s", id, node))
 	cp.emit(Event{Kind: InstanceDeleted, Node: node, Instance: id})
+	return cp.flush("delete " + id)
+}
+
+// flush waits until the changes made so far are on disk (at once without
+// a data_dir), so that what a caller is told was done survives a crash.
+func (cp *ControlPlane) flush(what string) error {
+	if err := cp.store.commit(); err != nil {
+		return fmt.Errorf("controlplane: %s: done, but not stored: %w", what, err)
+	}
 	return nil
 }
 

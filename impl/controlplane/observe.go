@@ -19,6 +19,10 @@ type ResultSeen struct {
 	// whose task was already complete (a replay, a late or second result)
 	// or that the control plane does not know.
 	First bool
+	// Rejected is true for one that carried no token of its task's
+	// latest lease: forged, for a task never accepted, or from a worker
+	// whose lease was replaced. It completed nothing.
+	Rejected bool
 }
 
 // HeartbeatSeen is one heartbeat as the control plane handled it.

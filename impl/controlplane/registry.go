@@ -23,6 +23,10 @@ type registry struct {
 	// back after any time.
 	deleted    map[string]bool
 	migrations map[string]migration // by offline node: instances still to move
+	// persist, when set (a data_dir), queues the store's record of each
+	// change of placement; called with ControlPlane.mu held, so records
+	// are queued in the order of the changes.
+	persist func(...op)
 }
 
 type nodeState struct {
@@ -34,6 +38,10 @@ type nodeState struct {
 	reported   map[string]bool // instance ids in its last heartbeat or registration
 	reportedAt time.Time
 	dirty      bool // its report and the registry disagree: reconcile it
+	// restored: read from the data_dir at start and not heard from since.
+	// It has no peer: it is asked to register, and nothing is placed on
+	// it until it has.
+	restored bool
 }
 
 type instState struct {
@@ -63,6 +71,9 @@ func (r *registry) place(inst api.Instance, node string, now time.Time) {
 	r.insts[inst.ID] = &instState{inst: inst, placedAt: now}
 	r.load[node]++
 	delete(r.deleted, inst.ID)
+	if r.persist != nil {
+		r.persist(instanceOp(inst))
+	}
 }
 
 // remove forgets an instance and remembers that it was deleted.
@@ -72,6 +83,18 @@ func (r *registry) remove(id string) {
 		delete(r.insts, id)
 	}
 	r.deleted[id] = true
+	if r.persist != nil {
+		r.persist(op{kind: opDeleteInstance, id: id})
+	}
+}
+
+// markDeleted remembers id as deleted: a copy a node reports is deleted,
+// not adopted.
+func (r *registry) markDeleted(id string) {
+	r.deleted[id] = true
+	if r.persist != nil {
+		r.persist(op{kind: opMarkDeleted, id: id})
+	}
 }
 
 func (r *registry) online(node string) bool {
@@ -84,7 +107,7 @@ func (r *registry) online(node string) bool {
 func (r *registry) leastLoaded(exclude map[string]bool) string {
 	best := ""
 	for id, n := range r.nodes {
-		if n.status != api.StatusOnline || exclude[id] {
+		if n.status != api.StatusOnline || n.restored || exclude[id] {
 			continue
 		}
 		if best == "" || r.load[id] < r.load[best] || (r.load[id] == r.load[best] && id < best) {

@@ -55,14 +55,16 @@ func (cp *ControlPlane) register(r api.Register) (events []Event, cameOnline boo
 	defer cp.peerMu.Unlock()
 	cp.mu.Lock()
 	var oldAddr, oldStatus string
+	restored := false
 	if old := cp.reg.nodes[r.NodeID]; old != nil {
-		oldAddr, oldStatus = old.addr, old.status
+		oldAddr, oldStatus, restored = old.addr, old.status, old.restored
 	}
 	cp.mu.Unlock()
 	// A new address is a restarted worker: commands in flight to the old
-	// one fail, and are retried by whoever sent them.
-	if oldAddr != r.Address || (oldStatus == api.StatusOffline && cp.breakerTripped(r.NodeID)) {
-		if err := cp.replacePeer(r.NodeID, r.Address, oldAddr != ""); err != nil {
+	// one fail, and are retried by whoever sent them. A node restored from
+	// the data_dir has no peer yet.
+	if restored || oldAddr != r.Address || (oldStatus == api.StatusOffline && cp.breakerTripped(r.NodeID)) {
+		if err := cp.replacePeer(r.NodeID, r.Address, oldAddr != "" && !restored); err != nil {
 			return nil, false, err
 		}
 	}
@@ -76,6 +78,10 @@ func (cp *ControlPlane) register(r api.Register) (events []Event, cameOnline boo
 	}
 	prev := n.status
 	cameOnline = prev != api.StatusOnline
+	if n.addr != r.Address && cp.reg.persist != nil {
+		cp.reg.persist(op{kind: opPutNode, id: r.NodeID, val: []byte(r.Address)})
+	}
+	n.restored = false
 	n.addr, n.status, n.lastSeen, n.credit, n.resources = r.Address, api.StatusOnline, now, 0, r.Resources
 	n.reported, n.reportedAt, n.dirty = set(r.Instances), now, true
 	events = append(events, Event{Kind: NodeRegistered, Node: r.NodeID, At: now,
@@ -95,11 +101,13 @@ func (cp *ControlPlane) onHeartbeat(_ context.Context, req *envelope.Envelope) (
 	now := cp.clk.Now()
 	cp.mu.Lock()
 	n := cp.reg.nodes[hb.NodeID]
-	seen := HeartbeatSeen{Heartbeat: hb, Received: now, Known: n != nil, Bytes: len(req.Data)}
-	if n == nil {
+	known := n != nil && !n.restored
+	seen := HeartbeatSeen{Heartbeat: hb, Received: now, Known: known, Bytes: len(req.Data)}
+	if !known {
 		cp.mu.Unlock()
 		cp.observeHeartbeat(seen)
-		// Not known (the control plane restarted): the worker registers.
+		// Not known (the control plane restarted, maybe with its registry
+		// restored): the worker registers, with the instances it has.
 		return envelope.DataOf(api.HeartbeatReply{Known: false, ConfigVersion: cp.Config().Version})
 	}
 	n.lastSeen, n.credit, n.resources = now, 0, hb.Resources

@@ -41,8 +41,13 @@ type workerOpts struct {
 
 func newCluster(t *testing.T) *cluster {
 	t.Helper()
-	dir := t.TempDir()
-	cfg := map[string]any{
+	return newClusterFrom(t, t.TempDir(), controlPlaneConfig())
+}
+
+// controlPlaneConfig is the config newCluster starts the control plane
+// with: every socket on loopback tcp port 0, fast timing.
+func controlPlaneConfig() map[string]any {
+	return map[string]any{
 		"node_id": "controlplane",
 		"messaging": map[string]any{
 			"bind_address": "tcp://127.0.0.1:0", "pub_address": "tcp://127.0.0.1:0",
@@ -57,6 +62,11 @@ func newCluster(t *testing.T) *cluster {
 		"metrics_address": "127.0.0.1:0",
 		"log_level":       "info",
 	}
+}
+
+// newClusterFrom starts a control plane with cfg, its files in dir.
+func newClusterFrom(t *testing.T, dir string, cfg map[string]any) *cluster {
+	t.Helper()
 	c := &cluster{t: t, dir: dir, workers: map[string]*proc{}}
 	c.cp = start(t, "controlplane", "controlplane", writeJSON(t, dir, "controlplane.json", cfg))
 	cli, err := reqrep.NewClient(reqrep.ClientConfig{Name: "e2e", Timeout: 5 * time.Second,

@@ -20,19 +20,21 @@ type ErrorKind int
 
 // The error kinds; their names are the "kind" label values.
 const (
-	KindDecode      ErrorKind = iota // a message that is not an envelope
-	KindOversize                     // a message over max_message_size
-	KindSend                         // a send that failed
-	KindRecv                         // a receive that failed
-	KindTimeout                      // a request or survey that timed out
-	KindHandler                      // a handler that returned an error or panicked
-	KindTLS                          // a peer refused in the TLS handshake
-	KindBreakerOpen                  // a request refused by an open circuit breaker
-	KindRemote                       // an error reply from the peer
+	KindDecode       ErrorKind = iota // a message that is not an envelope
+	KindOversize                      // a message over max_message_size
+	KindSend                          // a send that failed
+	KindRecv                          // a receive that failed
+	KindTimeout                       // a request or survey that timed out
+	KindHandler                       // a handler that returned an error or panicked
+	KindTLS                           // a peer refused in the TLS handshake
+	KindBreakerOpen                   // a request refused by an open circuit breaker
+	KindRemote                        // an error reply from the peer
+	KindStalled                       // a peer disconnected because it did not read what was sent
+	KindFrameTimeout                  // a frame cut off because it stopped arriving
 	numKinds
 )
 
-var kindNames = [numKinds]string{"decode", "oversize", "send", "recv", "timeout", "handler", "tls", "breaker_open", "remote"}
+var kindNames = [numKinds]string{"decode", "oversize", "send", "recv", "timeout", "handler", "tls", "breaker_open", "remote", "stalled", "frame_timeout"}
 
 func (k ErrorKind) String() string { return kindNames[k] }
 
@@ -155,6 +157,10 @@ type SocketStats struct {
 	Errors        map[string]uint64 `json:"errors"`
 	Latency       Summary           `json:"latency"`
 	Age           Summary           `json:"age"`
+	// Peers are the live connections that have counters of their own (those
+	// accepted by impl/transport's listeners), then the last disconnected
+	// ones that lost something.
+	Peers []PeerStats `json:"peers,omitempty"`
 }
 
 // ErrorTotal sums the errors of every kind.

@@ -24,6 +24,8 @@ type Socket struct {
 
 	mu    sync.Mutex
 	addrs []string
+	peers []*Peer     // live connections with their own counters
+	gone  []PeerStats // the last disconnected peers that lost something
 }
 
 type summary struct {
@@ -147,6 +149,7 @@ func (s *Socket) AddAddress(addr string) {
 func (s *Socket) Stats() SocketStats {
 	s.mu.Lock()
 	addrs := slices.Clone(s.addrs)
+	peers := s.peerStats()
 	s.mu.Unlock()
 	st := SocketStats{
 		Name: s.name, Pattern: s.pattern, Addresses: addrs,
@@ -156,6 +159,7 @@ func (s *Socket) Stats() SocketStats {
 		Dropped: s.dropped.Load(), Retries: s.retries.Load(),
 		Errors:  make(map[string]uint64),
 		Latency: s.latencySum.load(), Age: s.ageSum.load(),
+		Peers: peers,
 	}
 	for k := range numKinds {
 		if v := s.errors[k].Load(); v > 0 {

@@ -49,7 +49,7 @@ func New(cfg Config) (*Pair, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pair: %w", err)
 	}
-	sock, err := transport.Open(raw, cfg.Name, cfg.Transport, cfg.Metrics)
+	sock, err := transport.Open(raw, cfg.Name, cfg.Transport.WithLogger(cfg.Logger), cfg.Metrics)
 	if err != nil {
 		raw.Close()
 		return nil, fmt.Errorf("pair: %w", err)

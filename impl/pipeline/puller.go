@@ -31,7 +31,7 @@ func NewPuller(cfg PullerConfig) (*Puller, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: new pull socket: %w", err)
 	}
-	sock, err := transport.Open(ms, cfg.Name, cfg.Transport, cfg.Metrics)
+	sock, err := transport.Open(ms, cfg.Name, cfg.Transport.WithLogger(cfg.Logger), cfg.Metrics)
 	if err != nil {
 		_ = ms.Close()
 		return nil, fmt.Errorf("pipeline: open %s: %w", cfg.Name, err)

@@ -37,7 +37,7 @@ func NewPusher(cfg PusherConfig) (*Pusher, error) {
 	}
 	t := newTracker()
 	ms := protocol.MakeSocket(newCountingProto(xpush.NewProtocol(), t))
-	sock, err := transport.Open(ms, cfg.Name, cfg.Transport, cfg.Metrics)
+	sock, err := transport.Open(ms, cfg.Name, cfg.Transport.WithLogger(cfg.Logger), cfg.Metrics)
 	if err != nil {
 		_ = ms.Close()
 		return nil, fmt.Errorf("pipeline: open %s: %w", cfg.Name, err)

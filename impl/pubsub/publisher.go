@@ -41,7 +41,7 @@ func NewPublisher(cfg PublisherConfig) (*Publisher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pubsub: new pub socket: %w", err)
 	}
-	sock, err := transport.Open(ms, cfg.Name, cfg.Transport, cfg.Metrics)
+	sock, err := transport.Open(ms, cfg.Name, cfg.Transport.WithLogger(cfg.Logger), cfg.Metrics)
 	if err != nil {
 		_ = ms.Close()
 		return nil, fmt.Errorf("pubsub: open %s: %w", cfg.Name, err)

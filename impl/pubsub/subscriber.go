@@ -35,7 +35,7 @@ func NewSubscriber(cfg SubscriberConfig) (*Subscriber, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pubsub: new sub socket: %w", err)
 	}
-	sock, err := transport.Open(ms, cfg.Name, cfg.Transport, cfg.Metrics)
+	sock, err := transport.Open(ms, cfg.Name, cfg.Transport.WithLogger(cfg.Logger), cfg.Metrics)
 	if err != nil {
 		_ = ms.Close()
 		return nil, fmt.Errorf("pubsub: open %s: %w", cfg.Name, err)

@@ -174,7 +174,7 @@ func (c *Client) newPeer(name string, addrs []string) (*peer, error) {
 		raw.Close()
 		return nil, fmt.Errorf("reqrep: best effort: %w", err)
 	}
-	sock, err := transport.Open(raw, c.cfg.Name+"->"+name, c.cfg.Transport, c.cfg.Metrics)
+	sock, err := transport.Open(raw, c.cfg.Name+"->"+name, c.cfg.Transport.WithLogger(c.cfg.Logger), c.cfg.Metrics)
 	if err != nil {
 		raw.Close()
 		return nil, err

@@ -47,14 +47,23 @@ type ServerConfig struct {
 	Concurrency int
 	// HandlerTimeout bounds each handler's ctx; 0 = no bound but Close.
 	HandlerTimeout time.Duration
-	Metrics        *metrics.Registry // nil: a private registry
-	Logger         *slog.Logger      // nil: discard
+	// SendTimeout bounds how long a reply waits for its peer's connection
+	// to take it; the reply is then dropped and counted. Default 1s. On
+	// connections our listeners accept a peer that does not read has its
+	// replies dropped at once (impl/transport); this bounds the others
+	// (dialed, inproc, ws), where mangos would wait for ever.
+	SendTimeout time.Duration
+	Metrics     *metrics.Registry // nil: a private registry
+	Logger      *slog.Logger      // nil: discard
 }
 
 // WithDefaults fills the zero fields.
 func (c ServerConfig) WithDefaults() ServerConfig {
 	if c.Concurrency == 0 {
 		c.Concurrency = max(8, 4*runtime.GOMAXPROCS(0))
+	}
+	if c.SendTimeout == 0 {
+		c.SendTimeout = time.Second
 	}
 	return c
 }
@@ -70,6 +79,9 @@ func (c ServerConfig) Validate() error {
 	}
 	if c.HandlerTimeout < 0 {
 		errs = append(errs, errors.New("reqrep: handler_timeout: must be >= 0"))
+	}
+	if c.SendTimeout < 0 {
+		errs = append(errs, errors.New("reqrep: send_timeout: must be >= 0"))
 	}
 	return errors.Join(errs...)
 }
@@ -98,7 +110,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reqrep: %w", err)
 	}
-	sock, err := transport.Open(raw, cfg.Name, cfg.Transport, cfg.Metrics)
+	sock, err := transport.Open(raw, cfg.Name, cfg.Transport.WithLogger(cfg.Logger), cfg.Metrics)
 	if err != nil {
 		raw.Close()
 		return nil, err
@@ -107,6 +119,9 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	for range cfg.Concurrency {
 		mctx, err := raw.OpenContext()
+		if err == nil {
+			err = mctx.SetOption(mangos.OptionSendDeadline, cfg.SendTimeout)
+		}
 		if err != nil {
 			s.Close()
 			return nil, fmt.Errorf("reqrep: open context: %w", err)
@@ -158,8 +173,13 @@ func (s *Server) serve(mctx mangos.Context) {
 		if out == nil {
 			continue
 		}
-		if err := s.sock.Send(mctx, out); err != nil && errors.Is(err, mangos.ErrClosed) {
-			return
+		if err := s.sock.Send(mctx, out); err != nil {
+			if errors.Is(err, mangos.ErrClosed) {
+				return
+			}
+			if errors.Is(err, mangos.ErrSendTimeout) {
+				s.sock.M.Dropped(1) // a peer that does not read, on a connection we dialed
+			}
 		}
 	}
 }

@@ -55,7 +55,7 @@ func NewRespondent(cfg RespondentConfig, h Handler) (*Respondent, error) {
 	if err != nil {
 		return nil, fmt.Errorf("survey: %w", err)
 	}
-	sock, err := transport.Open(raw, cfg.Name, cfg.Transport, cfg.Metrics)
+	sock, err := transport.Open(raw, cfg.Name, cfg.Transport.WithLogger(cfg.Logger), cfg.Metrics)
 	if err != nil {
 		raw.Close()
 		return nil, fmt.Errorf("survey: %w", err)

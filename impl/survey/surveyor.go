@@ -60,7 +60,7 @@ func NewSurveyor(cfg SurveyorConfig) (*Surveyor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("survey: %w", err)
 	}
-	sock, err := transport.Open(raw, cfg.Name, cfg.Transport, cfg.Metrics)
+	sock, err := transport.Open(raw, cfg.Name, cfg.Transport.WithLogger(cfg.Logger), cfg.Metrics)
 	if err != nil {
 		raw.Close()
 		return nil, fmt.Errorf("survey: %w", err)

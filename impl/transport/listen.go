@@ -92,6 +92,7 @@ func (t safeTransport) NewListener(addr string, sock mangos.Socket) (mtransport.
 		t:       t,
 		addr:    hostPort,
 		proto:   sock.Info(),
+		pipeCfg: defaultPipeConfig(),
 		pending: map[net.Conn]struct{}{},
 		ready:   make(chan mtransport.Pipe),
 		closed:  make(chan struct{}),
@@ -106,6 +107,7 @@ type listener struct {
 	mu      sync.Mutex
 	lc      net.ListenConfig
 	maxRecv int
+	pipeCfg pipeConfig
 	tlsCfg  *tls.Config
 	l       net.Listener
 	pending map[net.Conn]struct{} // accepted, handshake under way
@@ -229,15 +231,15 @@ func (l *listener) accept(nl net.Listener) {
 		}
 		l.pending[c] = struct{}{}
 		l.wg.Add(1) // the accept loop's own count keeps the group above zero
-		maxRecv := l.maxRecv
+		maxRecv, cfg := l.maxRecv, l.pipeCfg
 		l.mu.Unlock()
-		go l.handshake(c, maxRecv)
+		go l.handshake(c, maxRecv, cfg)
 	}
 }
 
-func (l *listener) handshake(c net.Conn, maxRecv int) {
+func (l *listener) handshake(c net.Conn, maxRecv int, cfg pipeConfig) {
 	defer l.wg.Done()
-	p, err := l.negotiate(c, maxRecv)
+	p, err := l.negotiate(c, maxRecv, cfg)
 	l.mu.Lock()
 	delete(l.pending, c)
 	l.mu.Unlock()
@@ -254,9 +256,19 @@ func (l *listener) handshake(c net.Conn, maxRecv int) {
 
 // negotiate exchanges the 8-byte SP headers (RFC sp-tcp-mapping: 0, 'S',
 // 'P', version 0, the protocol number, two reserved zero bytes).
-func (l *listener) negotiate(c net.Conn, maxRecv int) (*pipe, error) {
+func (l *listener) negotiate(c net.Conn, maxRecv int, cfg pipeConfig) (*pipe, error) {
 	if err := c.SetDeadline(time.Now().Add(handshakeTimeout)); err != nil {
 		return nil, err
+	}
+	raw := c
+	if tc, ok := c.(*tls.Conn); ok {
+		raw = tc.NetConn()
+		if err := tc.Handshake(); err != nil {
+			// Counted (for a refused certificate) where tlsconf's check is
+			// wrapped; logged here, where the peer's address is known.
+			cfg.log.Warn("refused a TLS peer", "peer", c.RemoteAddr().String(), "reason", err.Error())
+			return nil, err
+		}
 	}
 	hdr := [8]byte{0, 'S', 'P', 0, byte(l.proto.Self >> 8), byte(l.proto.Self)}
 	if _, err := c.Write(hdr[:]); err != nil {
@@ -276,17 +288,7 @@ func (l *listener) negotiate(c net.Conn, maxRecv int) (*pipe, error) {
 	if err := c.SetDeadline(time.Time{}); err != nil {
 		return nil, err
 	}
-	var cp mtransport.ConnPipe
-	if l.t.ipc {
-		cp = mtransport.NewConnPipeIPC(c, l.proto)
-	} else {
-		cp = mtransport.NewConnPipe(c, l.proto)
-	}
-	cp.SetOption(mangos.OptionMaxRecvSize, maxRecv)
-	if tc, ok := c.(*tls.Conn); ok {
-		cp.SetOption(mangos.OptionTLSConnState, tc.ConnectionState())
-	}
-	return &pipe{ConnPipe: cp, c: c}, nil
+	return newPipe(c, raw, l.t.ipc, maxRecv, l.proto.Self, cfg), nil
 }
 
 func (l *listener) Accept() (mtransport.Pipe, error) {
@@ -332,6 +334,11 @@ func (l *listener) SetOption(name string, v any) error {
 	defer l.mu.Unlock()
 	ok := false
 	switch name {
+	case optPipeConfig:
+		var cfg pipeConfig
+		if cfg, ok = v.(pipeConfig); ok {
+			l.pipeCfg = cfg
+		}
 	case mangos.OptionMaxRecvSize:
 		var n int
 		if n, ok = v.(int); ok {
@@ -405,36 +412,4 @@ func (l *listener) GetOption(name string) (any, error) {
 		}
 	}
 	return nil, mangos.ErrBadOption
-}
-
-// pipe is mangos' connection pipe, closed through its connection: the
-// handshake that would mark mangos' pipe open happened here, so its own
-// Close would leave the connection open.
-//
-// It is settled (see listener.settle) once mangos first reads it, which its
-// protocol does only after adding it, or closes it.
-type pipe struct {
-	mtransport.ConnPipe
-	c        net.Conn
-	once     sync.Once
-	onSettle func() // set by Accept, before mangos has the pipe
-	settled  sync.Once
-}
-
-func (p *pipe) settle() {
-	if p.onSettle != nil {
-		p.settled.Do(p.onSettle)
-	}
-}
-
-func (p *pipe) Recv() (*mangos.Message, error) {
-	p.settle()
-	return p.ConnPipe.Recv()
-}
-
-func (p *pipe) Close() error {
-	p.settle()
-	var err error
-	p.once.Do(func() { err = p.c.Close() })
-	return err
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -23,6 +24,7 @@ type Socket struct {
 	reg   *metrics.Registry
 	tls   *tls.Config // opts.TLS with refusals counted
 	dtls  *tls.Config // opts.DialTLS (or TLS) with refusals counted
+	pipe  pipeConfig  // what the listeners give the connections they accept
 	close sync.Once
 
 	mu        sync.Mutex
@@ -44,6 +46,7 @@ func Open(sock mangos.Socket, name string, o Options, reg *metrics.Registry) (*S
 		reg = metrics.NewRegistry()
 	}
 	s := &Socket{sock: sock, opts: o, reg: reg, M: reg.Socket(name, sock.Info().SelfName)}
+	s.pipe = pipeConfigOf(o, s.M)
 	sock.SetPipeEventHook(func(ev mangos.PipeEvent, _ mangos.Pipe) {
 		switch ev {
 		case mangos.PipeEventAttached:
@@ -53,24 +56,29 @@ func Open(sock mangos.Socket, name string, o Options, reg *metrics.Registry) (*S
 		}
 	})
 	if o.TLS != nil {
-		s.tls = countRefusals(o.TLS, s.M)
-		s.dtls = s.tls
+		s.tls = countRefusals(o.TLS, s.M, nil, "")
+		s.dtls = o.TLS
 	}
 	if o.DialTLS != nil {
-		s.dtls = countRefusals(o.DialTLS, s.M)
+		s.dtls = o.DialTLS
 	}
 	return s, nil
 }
 
 // countRefusals wraps the config's VerifyConnection (where tlsconf puts peer
-// verification) so that every refused peer is counted.
-func countRefusals(cfg *tls.Config, m *metrics.Socket) *tls.Config {
+// verification) so that every refused peer is counted, and, on a dialer
+// (log not nil), logged with the address dialed and the reason. A listener
+// logs its refusals where the peer's address is known (listener.negotiate).
+func countRefusals(cfg *tls.Config, m *metrics.Socket, log *slog.Logger, addr string) *tls.Config {
 	cfg = cfg.Clone()
 	if verify := cfg.VerifyConnection; verify != nil {
 		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
 			err := verify(cs)
 			if err != nil {
 				m.Error(metrics.KindTLS)
+				if log != nil {
+					log.Warn("refused a TLS peer", "peer", addr, "reason", err.Error())
+				}
 			}
 			return err
 		}
@@ -106,6 +114,9 @@ func (s *Socket) Listen(addr string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if mapped := listenAddr(addr); mapped != addr {
+		opts[optPipeConfig] = s.pipe
+	}
 	l, err := s.sock.NewListener(listenAddr(addr), opts)
 	if err != nil {
 		return "", fmt.Errorf("transport: listen %s: %w", addr, err)
@@ -125,7 +136,11 @@ func (s *Socket) Listen(addr string) (string, error) {
 // keeps redialling (ReconnectTime backoff) until the peer is there and after
 // every loss.
 func (s *Socket) Dial(addr string) error {
-	opts, err := addrOptions(addr, s.dtls)
+	var cfg *tls.Config
+	if s.dtls != nil {
+		cfg = countRefusals(s.dtls, s.M, s.opts.Logger, addr)
+	}
+	opts, err := addrOptions(addr, cfg)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -55,9 +56,44 @@ type Options struct {
 	// MaxReconnectTime caps the redial delay; default 5s.
 	MaxReconnectTime time.Duration
 	// ReadQueue and WriteQueue are mangos' queue lengths in messages;
-	// 0 keeps mangos' default (128).
+	// 0 keeps mangos' default (128). WriteQueue also bounds, in messages,
+	// what a connection our listener accepted queues for a peer on the
+	// protocols that drop (pub, rep, surveyor, respondent, bus).
 	ReadQueue, WriteQueue int
+
+	// The bounds below hold on the connections our tcp, tls+tcp and ipc
+	// listeners accept, which is where a peer nobody chose arrives.
+
+	// Budget bounds the bytes of frames over 64 KiB being received, across
+	// every connection that shares it; nil shares the process's
+	// (ProcessBudget: DefaultReceiveBudget, grown to twice the largest
+	// MaxMessageSize).
+	Budget *Budget
+	// FrameTimeout cuts off (closes the connection of) a frame whose bytes
+	// stop arriving for this long, and a frame over 64 KiB not complete
+	// within this long plus its size at 1 MiB/s; default 10s, as for a
+	// silent handshake.
+	FrameTimeout time.Duration
+	// SendTimeout disconnects a peer when a send to it makes no progress for
+	// this long; default 10s.
+	SendTimeout time.Duration
+	// PeerQueueBytes bounds the bytes queued for one peer on the protocols
+	// that drop; a message that does not fit is dropped and counted for
+	// that peer (one message always fits an empty queue). Default 8 MiB.
+	PeerQueueBytes int
+	// Logger receives refused TLS peers, cut frames and stalled peers;
+	// nil discards.
+	Logger *slog.Logger
 }
+
+// Defaults of the Options above.
+const (
+	DefaultFrameTimeout   = 10 * time.Second
+	DefaultSendTimeout    = 10 * time.Second
+	DefaultPeerQueueBytes = 8 << 20
+	defaultPeerQueueLen   = 128  // mangos' own queue length
+	burstQueueLen         = 1024 // mangos' queue on pub, surveyor, respondent, bus: see configure
+)
 
 // WithDefaults fills the zero fields.
 func (o Options) WithDefaults() Options {
@@ -69,6 +105,27 @@ func (o Options) WithDefaults() Options {
 	}
 	if o.MaxReconnectTime == 0 {
 		o.MaxReconnectTime = 5 * time.Second
+	}
+	if o.FrameTimeout == 0 {
+		o.FrameTimeout = DefaultFrameTimeout
+	}
+	if o.SendTimeout == 0 {
+		o.SendTimeout = DefaultSendTimeout
+	}
+	if o.PeerQueueBytes == 0 {
+		o.PeerQueueBytes = DefaultPeerQueueBytes
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// WithLogger returns o with Logger set to l unless it is set already: a
+// pattern hands its own logger down.
+func (o Options) WithLogger(l *slog.Logger) Options {
+	if o.Logger == nil {
+		o.Logger = l
 	}
 	return o
 }
@@ -87,6 +144,15 @@ func (o Options) Validate() error {
 	}
 	if o.ReadQueue < 0 || o.WriteQueue < 0 {
 		errs = append(errs, errors.New("transport: queue lengths: must be >= 0"))
+	}
+	if o.FrameTimeout < 0 {
+		errs = append(errs, errors.New("transport: frame_timeout: must be >= 0"))
+	}
+	if o.SendTimeout < 0 {
+		errs = append(errs, errors.New("transport: send_timeout: must be >= 0"))
+	}
+	if o.PeerQueueBytes < 0 {
+		errs = append(errs, errors.New("transport: peer_queue_bytes: must be >= 0"))
 	}
 	return errors.Join(errs...)
 }
@@ -139,8 +205,16 @@ func configure(s mangos.Socket, o Options) error {
 			return err
 		}
 	}
-	if o.WriteQueue > 0 {
-		if err := set(mangos.OptionWriteQLen, o.WriteQueue); err != nil {
+	wq := o.WriteQueue
+	if self := s.Info().Self; wq == 0 && lossy(self) && self != mangos.ProtoRep {
+		// mangos' own per-connection queue drops, uncounted, what a burst
+		// sends faster than its sender goroutine hands it to ours; ours
+		// (PeerQueueBytes, defaultPeerQueueLen) is where a peer that does
+		// not read should lose messages, counted.
+		wq = burstQueueLen
+	}
+	if wq > 0 {
+		if err := set(mangos.OptionWriteQLen, wq); err != nil {
 			return err
 		}
 	}

@@ -1,8 +1,12 @@
 package transport_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,6 +16,7 @@ import (
 	"github.com/nngbench/nngbench/impl/envelope"
 	"github.com/nngbench/nngbench/impl/internal/testkit"
 	"github.com/nngbench/nngbench/impl/metrics"
+	"github.com/nngbench/nngbench/impl/tlsconf"
 	"github.com/nngbench/nngbench/impl/transport"
 )
 
@@ -41,6 +46,9 @@ func TestOptionsValidate(t *testing.T) {
 		{"negative size", transport.Options{MaxMessageSize: -1}, "max_message_size"},
 		{"backoff cap below start", transport.Options{ReconnectTime: time.Second, MaxReconnectTime: time.Millisecond}, "max_reconnect_time"},
 		{"negative queue", transport.Options{ReadQueue: -1}, "queue"},
+		{"negative frame timeout", transport.Options{FrameTimeout: -time.Second}, "frame_timeout"},
+		{"negative send timeout", transport.Options{SendTimeout: -time.Second}, "send_timeout"},
+		{"negative peer queue", transport.Options{PeerQueueBytes: -1}, "peer_queue_bytes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.o.WithDefaults().Validate()
@@ -213,6 +221,95 @@ func TestEveryScheme(t *testing.T) {
 					t.Fatalf("got %+v, %v", e, err)
 				}
 			}
+		})
+	}
+}
+
+// logBuffer collects log records as JSON lines, safely across goroutines.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// find returns the first record with msg whose every key holds a value
+// containing the wanted text.
+func (l *logBuffer) find(msg string, want map[string]string) map[string]any {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for line := range strings.SplitSeq(l.b.String(), "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) != nil || rec["msg"] != msg {
+			continue
+		}
+		ok := true
+		for k, v := range want {
+			s, _ := rec[k].(string)
+			ok = ok && strings.Contains(s, v)
+		}
+		if ok {
+			return rec
+		}
+	}
+	return nil
+}
+
+// A refused TLS peer is logged with its address and the reason, on the
+// listening side (the peer's address as accepted) and on the dialing side
+// (the address dialed), besides being counted.
+func TestTLSRefusalLogged(t *testing.T) {
+	ca, rogue := testkit.NewCA(t, "cluster-ca"), testkit.NewCA(t, "rogue-ca")
+	for _, tc := range []struct {
+		name              string
+		server, client    *tlsconf.Material
+		logOnServer       bool
+		wantPeerIsDialled bool
+	}{
+		{"listener refuses a client", ca.Material(t, "server"), func() *tlsconf.Material {
+			m := rogue.Material(t, "intruder")
+			m.CAs = ca.Material(t, "x").CAs
+			return m
+		}(), true, false},
+		{"dialer refuses a server", func() *tlsconf.Material {
+			m := rogue.Material(t, "impostor")
+			m.CAs = ca.Material(t, "x").CAs
+			return m
+		}(), ca.Material(t, "client"), false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			logs := &logBuffer{}
+			log := slog.New(slog.NewJSONHandler(logs, nil))
+			srvTLS, err := tc.server.Server()
+			if err != nil {
+				t.Fatal(err)
+			}
+			so, co := transport.Options{TLS: srvTLS}, transport.Options{TLS: tc.client.Client()}
+			if tc.logOnServer {
+				so.Logger = log
+			} else {
+				co.Logger = log
+			}
+			srv := open(t, "server", so, nil)
+			addr, err := srv.Listen("tls+tcp://127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			cli := open(t, "client", co, nil)
+			if err := cli.Dial(addr); err != nil {
+				t.Fatal(err)
+			}
+			peer := "127.0.0.1:"
+			if tc.wantPeerIsDialled {
+				peer = addr
+			}
+			want := map[string]string{"peer": peer, "reason": tlsconf.ErrRefused.Error()}
+			testkit.Eventually(t, 5*time.Second, func() bool { return logs.find("refused a TLS peer", want) != nil },
+				"no log of the refusal with %v", want)
 		})
 	}
 }

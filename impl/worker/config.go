@@ -13,6 +13,9 @@ import (
 	"github.com/nngbench/nngbench/impl/transport"
 )
 
+// maxHandlerDelayUS caps handler_delay_us at a second.
+const maxHandlerDelayUS = 1_000_000
+
 // Config is the worker's config file (see configs/worker-1.json). Durations
 // are seconds, fractions allowed.
 type Config struct {
@@ -31,6 +34,12 @@ type Config struct {
 	MetricsAddress string `json:"metrics_address"`
 	// LogLevel is debug, info, warn or error; default info.
 	LogLevel string `json:"log_level"`
+	// HandlerDelayUS adds a fixed cost to every command the worker serves:
+	// that many microseconds of busy CPU before the handler runs. It is a
+	// regression to dial, for measuring what a latency gate catches
+	// (toxiproxy's latency comes in whole milliseconds); default 0, at
+	// most 1,000,000.
+	HandlerDelayUS int `json:"handler_delay_us"`
 }
 
 // MessagingConfig is where the worker listens and what it dials.
@@ -178,6 +187,9 @@ func (c Config) Validate() error {
 	}
 	if _, err := logging.ParseLevel(c.LogLevel); err != nil {
 		bad("log_level", "want debug, info, warn or error, got %q", c.LogLevel)
+	}
+	if c.HandlerDelayUS < 0 || c.HandlerDelayUS > maxHandlerDelayUS {
+		bad("handler_delay_us", "must be in 0..%d, got %d", maxHandlerDelayUS, c.HandlerDelayUS)
 	}
 	return errors.Join(errs...)
 }

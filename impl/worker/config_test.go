@@ -102,6 +102,8 @@ func TestBadConfig(t *testing.T) {
 			[]string{"worker.json:4: messaging.bind_address: tls+tcp needs messaging.tls.cert_file"}},
 		{"config journal on the task journal", 11, `  "tasks": {"concurrency": 2, "journal_file": "d/j"}, "config_journal_file": "d/./j"`,
 			[]string{`worker.json:11: config_journal_file: must differ from tasks.journal_file, both "d/j"`}},
+		{"negative handler delay", 11, `  "tasks": {"concurrency": 2}, "handler_delay_us": -1`,
+			[]string{"worker.json:11: handler_delay_us: must be in 0..1000000, got -1"}},
 		{"several", 11, `  "tasks": {"concurrency": 0}, "log_level": "loud", "instances": {"start_seconds": -1}, "metrics_address": "x"`,
 			[]string{
 				"worker.json:11: tasks.concurrency: must be >= 1, got 0",

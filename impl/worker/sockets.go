@@ -2,10 +2,13 @@ package worker
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/nngbench/nngbench/impl/api"
 	"github.com/nngbench/nngbench/impl/breaker"
+	"github.com/nngbench/nngbench/impl/envelope"
 	"github.com/nngbench/nngbench/impl/pipeline"
 	"github.com/nngbench/nngbench/impl/pubsub"
 	"github.com/nngbench/nngbench/impl/reqrep"
@@ -52,6 +55,22 @@ func (w *Worker) setAddr(role, addr string) {
 	w.mu.Unlock()
 }
 
+// delayed wraps handlers with d of busy CPU before each call
+// (handler_delay_us): a spin rather than a sleep, so that the cost is d to
+// the microsecond rather than d rounded up to the next timer tick.
+func delayed(d time.Duration) func(reqrep.Handler) reqrep.Handler {
+	return func(h reqrep.Handler) reqrep.Handler {
+		if d <= 0 {
+			return h
+		}
+		return func(ctx context.Context, req *envelope.Envelope) (json.RawMessage, error) {
+			for start := time.Now(); time.Since(start) < d; {
+			}
+			return h(ctx, req)
+		}
+	}
+}
+
 // openServer binds the command socket and routes the api endpoints.
 func (w *Worker) openServer() error {
 	srv, err := reqrep.NewServer(reqrep.ServerConfig{
@@ -61,12 +80,13 @@ func (w *Worker) openServer() error {
 		return fmt.Errorf("worker: command socket: %w", err)
 	}
 	w.server = srv
-	srv.Handle(api.InstancesCreate, w.handleCreate)
-	srv.Handle(api.InstancesDelete, w.handleDelete)
-	srv.Handle(api.InstancesList, w.handleList)
-	srv.Handle(api.Health, w.handleHealth)
-	srv.Handle(api.ConfigGet, w.handleConfig)
-	srv.Handle(api.ConfigHistoryGet, w.handleConfigHistory)
+	cost := delayed(time.Duration(w.cfg.HandlerDelayUS) * time.Microsecond)
+	srv.Handle(api.InstancesCreate, cost(w.handleCreate))
+	srv.Handle(api.InstancesDelete, cost(w.handleDelete))
+	srv.Handle(api.InstancesList, cost(w.handleList))
+	srv.Handle(api.Health, cost(w.handleHealth))
+	srv.Handle(api.ConfigGet, cost(w.handleConfig))
+	srv.Handle(api.ConfigHistoryGet, cost(w.handleConfigHistory))
 	bound, err := srv.Listen(w.cfg.Messaging.BindAddress)
 	if err != nil {
 		return fmt.Errorf("worker: command socket: %w", err)

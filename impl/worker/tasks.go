@@ -124,7 +124,7 @@ func (w *Worker) replay(ctx context.Context, rec record, t api.Task) (api.TaskRe
 			return res, err
 		}
 	}
-	res.NodeID, res.Replayed = w.cfg.NodeID, true
+	res.NodeID, res.Lease, res.Replayed = w.cfg.NodeID, t.Lease, true // this batch's lease
 	w.counters.replayed.Add(1)
 	return res, nil
 }
@@ -147,7 +147,7 @@ func (w *Worker) execute(ctx context.Context, t api.Task) (api.TaskResult, error
 
 // compute is a task's result; an unknown kind is a result with an error.
 func (w *Worker) compute(ctx context.Context, t api.Task) (api.TaskResult, error) {
-	r := api.TaskResult{TaskID: t.ID, NodeID: w.cfg.NodeID}
+	r := api.TaskResult{TaskID: t.ID, NodeID: w.cfg.NodeID, Lease: t.Lease}
 	switch t.Kind {
 	case api.TaskEcho, api.TaskSleep:
 		r.Output = t.Payload

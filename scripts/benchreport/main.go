@@ -29,6 +29,7 @@ type options struct {
 	in       string // go test -bench output; required
 	suite    string // results tree of the scenario suite; "" when not run
 	fidelity string // the fidelity benchmark's JSON; "" when not run
+	scale    string // results tree of the scaling run; "" when not given
 	out      string // RESULTS.md
 }
 
@@ -43,6 +44,7 @@ func main() {
 	flag.StringVar(&o.in, "in", "", "benchmark output to read (go test -bench)")
 	flag.StringVar(&o.suite, "suite", "", "results tree of the scenario suite (optional), e.g. reports/latest")
 	flag.StringVar(&o.fidelity, "fidelity", "", "fidelity benchmark's JSON (optional), e.g. reports/latest/fidelity.json")
+	flag.StringVar(&o.scale, "scale", "", "results tree of the scaling run (optional), e.g. reports/scale")
 	flag.StringVar(&o.out, "out", "RESULTS.md", "Markdown file to write")
 	flag.Parse()
 	if err := run(o, header{machine: machine(), generated: time.Now()}); err != nil {
@@ -69,6 +71,9 @@ func run(o options, h header) error {
 		return err
 	}
 	if err := writeFidelity(&buf, o.fidelity); err != nil {
+		return err
+	}
+	if err := writeScale(&buf, o.scale, o.out); err != nil {
 		return err
 	}
 	return os.WriteFile(o.out, append(bytes.TrimRight(buf.Bytes(), "\n"), '\n'), 0o644)

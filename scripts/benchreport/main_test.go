@@ -30,7 +30,11 @@ func TestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(root, "RESULTS.md")
-	o := options{in: "testdata/layer-bench.txt", suite: suite, fidelity: "testdata/fidelity.json", out: out}
+	scale := filepath.Join(root, "reports", "scale")
+	if err := os.CopyFS(scale, os.DirFS("testdata/scale")); err != nil {
+		t.Fatal(err)
+	}
+	o := options{in: "testdata/layer-bench.txt", suite: suite, fidelity: "testdata/fidelity.json", scale: scale, out: out}
 	if err := run(o, fixed); err != nil {
 		t.Fatal(err)
 	}
@@ -41,6 +45,7 @@ func TestGolden(t *testing.T) {
 	// The header names the inputs as given; the temporary folder is not
 	// golden. Links must be relative already.
 	got = bytes.ReplaceAll(got, []byte(suite), []byte("reports/latest"))
+	got = bytes.ReplaceAll(got, []byte(scale), []byte("reports/scale"))
 	const golden = "testdata/RESULTS.golden.md"
 	if *update {
 		if err := os.WriteFile(golden, got, 0o644); err != nil {
@@ -68,6 +73,7 @@ func TestOptional(t *testing.T) {
 		{"not-given", "", "", []string{
 			"## Scenario suite\n\nNot in this file: no results tree was given (-suite).",
 			"## Harness fidelity\n\nNot in this file: no fidelity results were given (-fidelity).",
+			"## Scaling to 1,024 workers\n\nNot in this file: no scaling tree was given (-scale).",
 		}},
 		{"missing", filepath.Join(empty, "latest"), filepath.Join(empty, "fidelity.json"), []string{
 			"does not exist; the suite did not run",

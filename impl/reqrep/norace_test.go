@@ -1,0 +1,5 @@
+//go:build !race
+
+package reqrep_test
+
+const raceOn = false
