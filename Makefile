@@ -46,6 +46,7 @@ fuzz-smoke:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 50000x ./impl/envelope
 	$(GO) test -run '^$$' -fuzz '^FuzzEcho$$' -fuzztime 20000x ./impl/envelope
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeBatches$$' -fuzztime 50000x ./impl/api
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 50000x ./impl/config
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 50000x ./harness/scenario
 	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime 50000x ./harness/result
 	$(GO) test -run '^$$' -fuzz '^FuzzParseStamp$$' -fuzztime 100000x ./harness/engine

@@ -11,11 +11,11 @@ import (
 // skips fields already reported, so that one mistake gives one message.
 func (d *decoder) check(s *Scenario, targets [][]target) {
 	for _, f := range []string{"name", "duration", "workloads"} {
-		if !d.has(f) && !d.seen[f].bad {
+		if !d.has(f) && !d.mark(f).bad {
 			d.report(f, 0, nil, "required")
 		}
 	}
-	if d.has("workloads") && len(s.Workloads) == 0 && !d.seen["workloads"].bad {
+	if d.has("workloads") && len(s.Workloads) == 0 && !d.mark("workloads").bad {
 		d.report("workloads", 0, nil, "at least one workload is required")
 	}
 	d.checkSweep(s)
@@ -27,7 +27,7 @@ func (d *decoder) check(s *Scenario, targets [][]target) {
 	d.nameWorkloads(s.Workloads)
 	for i := range s.Faults {
 		p := index("faults", i)
-		if d.seen[p].bad { // not a mapping: said so already
+		if d.mark(p).bad { // not a mapping: said so already
 			continue
 		}
 		d.checkFault(s, &s.Faults[i], p)
@@ -43,13 +43,13 @@ func (d *decoder) checkControlPlane(s *Scenario) {
 	process := s.Cluster.ControlPlane == ControlPlaneProcess
 	for i, f := range s.Faults {
 		p := index("faults", i)
-		if !f.Controlplane || d.seen[p].bad || (f.Kind != FaultKill && f.Kind != FaultPause && f.Kind != FaultRestart) {
+		if !f.Controlplane || d.mark(p).bad || (f.Kind != FaultKill && f.Kind != FaultPause && f.Kind != FaultRestart) {
 			continue
 		}
 		if !process {
 			d.report(p+".target", 0, nil, "%s of the controlplane acts on its process: set cluster.controlplane: process", f.Kind)
 		}
-		if f.Kind == FaultKill && f.RestartAfter == 0 && !d.seen[p+".restart_after"].bad {
+		if f.Kind == FaultKill && f.RestartAfter == 0 && !d.mark(p+".restart_after").bad {
 			d.report(p+".restart_after", 0, nil, "required to kill the controlplane: nothing would run the cluster after it")
 		}
 	}
@@ -72,13 +72,13 @@ func (d *decoder) checkControlPlane(s *Scenario) {
 func (d *decoder) checkSweep(s *Scenario) {
 	const p = "sweep.workers"
 	switch {
-	case !d.has("sweep") || d.seen["sweep"].bad:
+	case !d.has("sweep") || d.mark("sweep").bad:
 		return
 	case !d.has(p):
 		d.report(p, 0, nil, "required in a sweep")
 	case d.has("workers"):
 		d.report("workers", 0, nil, "a sweep is given too: it sets the worker count of each run")
-	case !d.has(p+"[1]") && !d.seen[p].bad: // with two or more written, a bad one was reported already
+	case !d.has(p+"[1]") && !d.mark(p).bad: // with two or more written, a bad one was reported already
 		d.report(p, 0, nil, "a sweep needs at least two worker counts")
 	}
 	if len(s.Sweep) > 0 {
@@ -91,7 +91,7 @@ func (d *decoder) checkSweep(s *Scenario) {
 // declare every worker dead between two beats.
 func (d *decoder) checkCluster(c Cluster) {
 	iv, to := "cluster.heartbeat_interval", "cluster.heartbeat_timeout"
-	if d.seen[iv].bad || d.seen[to].bad || (!d.has(iv) && !d.has(to)) {
+	if d.mark(iv).bad || d.mark(to).bad || (!d.has(iv) && !d.has(to)) {
 		return
 	}
 	interval := cmp.Or(c.HeartbeatInterval, DefaultHeartbeatInterval)
@@ -108,7 +108,7 @@ func (d *decoder) checkCluster(c Cluster) {
 }
 
 func (d *decoder) checkWorkload(w *Workload, p string) {
-	if d.seen[p].bad {
+	if d.mark(p).bad {
 		return
 	}
 	if !d.has(p + ".pattern") {
@@ -156,7 +156,7 @@ func (d *decoder) checkWorkload(w *Workload, p string) {
 // pattern, skipping names taken, so that every workload has its own
 // metrics in the results.
 func (d *decoder) nameWorkloads(ws []Workload) {
-	taken := map[string]int{} // name -> line
+	taken := make(map[string]int, len(ws)) // name -> line
 	for i, w := range ws {
 		p := index("workloads", i) + ".name"
 		if !d.ok(p) {
@@ -168,29 +168,38 @@ func (d *decoder) nameWorkloads(ws []Workload) {
 		}
 		taken[w.Name] = d.lineOf(p)
 	}
+	// next[p] is the first suffix not yet tried for pattern p (1: the bare
+	// name). taken only grows, so a suffix found taken stays taken and the
+	// search for the next workload starts where the last one stopped:
+	// linear in the workloads, where starting again at 2 was quadratic.
+	next := map[Pattern]int{}
 	for i := range ws {
 		w := &ws[i]
 		if w.Name != "" || w.Pattern == "" || d.has(index("workloads", i)+".name") {
 			continue
 		}
-		w.Name = string(w.Pattern)
-		for n := 2; ; n++ {
+		n := max(next[w.Pattern], 1)
+		for ; ; n++ {
+			w.Name = string(w.Pattern)
+			if n > 1 {
+				w.Name += "-" + strconv.Itoa(n)
+			}
 			if _, dup := taken[w.Name]; !dup {
 				break
 			}
-			w.Name = string(w.Pattern) + "-" + strconv.Itoa(n)
 		}
+		next[w.Pattern] = n + 1
 		taken[w.Name] = w.Line
 	}
 }
 
 // resolveTargets expands all and checks that each worker-N exists.
 func (d *decoder) resolveTargets(s *Scenario, f *Fault, p string, targets []target) {
-	if !d.has(p+".target") && !d.seen[p+".target"].bad {
+	if !d.has(p+".target") && !d.mark(p+".target").bad {
 		d.report(p+".target", 0, nil, "required")
 		return
 	}
-	known := !d.seen["workers"].bad // else the count is the default, not what was meant
+	known := !d.mark("workers").bad // else the count is the default, not what was meant
 	for _, t := range targets {
 		switch {
 		case t.name == "all":
@@ -217,7 +226,7 @@ func within(at, d, duration time.Duration) bool { return d <= duration-at }
 // checkInterval bounds an `interval:` key: at least MinInterval, at most
 // the measured window, and no more than MaxIntervals of them in it.
 func (d *decoder) checkInterval(s *Scenario) {
-	if s.Interval == 0 || d.seen["interval"].bad {
+	if s.Interval == 0 || d.mark("interval").bad {
 		return
 	}
 	switch {

@@ -24,7 +24,7 @@ type target struct {
 // if the document is not a mapping: then nothing else can be said.
 func (d *decoder) scenario(root *yaml.Node) (*Scenario, [][]target) {
 	s := &Scenario{File: d.file, Workers: DefaultWorkers, Transport: TransportTCP, Seed: DefaultSeed}
-	d.seen[""] = mark{line: root.Line, set: true}
+	d.seen.set("", mark{line: root.Line, set: true})
 	var targets [][]target
 	ok := d.mapping(root, "", fields{
 		"name":        func(v *yaml.Node, p string) { s.Name, _ = parsed(d, v, p, "a name", parseName) },
@@ -50,6 +50,7 @@ func (d *decoder) scenario(root *yaml.Node) (*Scenario, [][]target) {
 		"interval": func(v *yaml.Node, p string) { s.Interval, _ = d.duration(v, p, true) },
 		"cluster":  func(v *yaml.Node, p string) { s.Cluster = d.cluster(v, p) },
 		"workloads": func(v *yaml.Node, p string) {
+			s.Workloads = make([]Workload, 0, len(deref(v).Content)) // not grown step by step: a million is common enough
 			d.list(v, p, func(v *yaml.Node, p string) { s.Workloads = append(s.Workloads, d.workload(v, p)) })
 		},
 		"faults": func(v *yaml.Node, p string) {
@@ -147,36 +148,51 @@ func (d *decoder) sweep(n *yaml.Node, path string) []int {
 
 func (d *decoder) workload(n *yaml.Node, path string) Workload {
 	w := Workload{Line: n.Line}
-	d.mapping(n, path, fields{
-		"name":    func(v *yaml.Node, p string) { w.Name, _ = parsed(d, v, p, "a name", parseName) },
-		"pattern": func(v *yaml.Node, p string) { w.Pattern, _ = parsed(d, v, p, "a pattern", ParsePattern) },
-		"mode":    func(v *yaml.Node, p string) { w.Mode, _ = parsed(d, v, p, "a mode", ParseMode) },
-		"rate":    func(v *yaml.Node, p string) { w.Rate, _ = parsed(d, v, p, "a rate", parseRate) },
-		"concurrency": func(v *yaml.Node, p string) {
-			if c, ok := d.integer(v, p, 1, math.MaxInt32); ok {
-				w.Concurrency = int(c)
-			}
-		},
-		"size": func(v *yaml.Node, p string) { w.Size, _ = parsed(d, v, p, "a size", parseSizeRange) },
-		"endpoint": func(v *yaml.Node, p string) {
-			if e, ok := d.str(v, p); ok && !strings.HasPrefix(e, "/") {
-				d.report(p, 0, nil, "must start with /, got %q", e)
-			} else {
-				w.Endpoint = e
-			}
-		},
-		"task": func(v *yaml.Node, p string) { w.Task, _ = parsed(d, v, p, "a task", parseTask) },
-		"via": func(v *yaml.Node, p string) {
-			switch e, _ := d.str(v, p); e {
-			case ViaDirect:
-			case ViaControlPlane:
-				w.Via = e
-			default:
-				d.report(p, 0, nil, "want %s or %s, got %q", ViaDirect, ViaControlPlane, e)
-			}
-		},
-	})
+	mappingOf(d, n, path, workloadFields, &w)
 	return w
+}
+
+// workloadFields decodes the keys of a workload (see table).
+var workloadFields = table[Workload]{
+	"name": func(d *decoder, w *Workload, v *yaml.Node, p string) {
+		w.Name, _ = parsed(d, v, p, "a name", parseName)
+	},
+	"pattern": func(d *decoder, w *Workload, v *yaml.Node, p string) {
+		w.Pattern, _ = parsed(d, v, p, "a pattern", ParsePattern)
+	},
+	"mode": func(d *decoder, w *Workload, v *yaml.Node, p string) {
+		w.Mode, _ = parsed(d, v, p, "a mode", ParseMode)
+	},
+	"rate": func(d *decoder, w *Workload, v *yaml.Node, p string) {
+		w.Rate, _ = parsed(d, v, p, "a rate", parseRate)
+	},
+	"concurrency": func(d *decoder, w *Workload, v *yaml.Node, p string) {
+		if c, ok := d.integer(v, p, 1, math.MaxInt32); ok {
+			w.Concurrency = int(c)
+		}
+	},
+	"size": func(d *decoder, w *Workload, v *yaml.Node, p string) {
+		w.Size, _ = parsed(d, v, p, "a size", parseSizeRange)
+	},
+	"endpoint": func(d *decoder, w *Workload, v *yaml.Node, p string) {
+		if e, ok := d.str(v, p); ok && !strings.HasPrefix(e, "/") {
+			d.report(p, 0, nil, "must start with /, got %q", e)
+		} else {
+			w.Endpoint = e
+		}
+	},
+	"task": func(d *decoder, w *Workload, v *yaml.Node, p string) {
+		w.Task, _ = parsed(d, v, p, "a task", parseTask)
+	},
+	"via": func(d *decoder, w *Workload, v *yaml.Node, p string) {
+		switch e, _ := d.str(v, p); e {
+		case ViaDirect:
+		case ViaControlPlane:
+			w.Via = e
+		default:
+			d.report(p, 0, nil, "want %s or %s, got %q", ViaDirect, ViaControlPlane, e)
+		}
+	},
 }
 
 func (d *decoder) fault(n *yaml.Node, path string) (Fault, []target) {

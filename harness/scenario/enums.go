@@ -174,11 +174,13 @@ func parseTask(s string) (string, error) {
 // parseEnum matches s exactly: YAML is case-sensitive, and one spelling per
 // value keeps scenario files greppable.
 func parseEnum[T ~string](s string, kind sentinel, all ...T) (T, error) {
-	want := make([]string, len(all))
-	for i, v := range all {
+	for _, v := range all {
 		if string(v) == s {
 			return v, nil
 		}
+	}
+	want := make([]string, len(all)) // only on the way out: a hit allocates nothing
+	for i, v := range all {
 		want[i] = string(v)
 	}
 	return "", &enumError{kind: kind, value: s, want: want}

@@ -57,7 +57,7 @@ func (k FaultKind) required() []string {
 
 func (d *decoder) checkFault(s *Scenario, f *Fault, p string) {
 	for _, key := range []string{"at", "kind"} {
-		if !d.has(p+"."+key) && !d.seen[p+"."+key].bad {
+		if !d.has(p+"."+key) && !d.mark(p+"."+key).bad {
 			d.report(p+"."+key, 0, nil, "required")
 		}
 	}
@@ -71,7 +71,7 @@ func (d *decoder) checkFault(s *Scenario, f *Fault, p string) {
 		}
 	}
 	for _, key := range f.Kind.required() {
-		if !d.has(p+"."+key) && !d.seen[p+"."+key].bad {
+		if !d.has(p+"."+key) && !d.mark(p+"."+key).bad {
 			d.report(p+"."+key, 0, nil, "required for kind %s", f.Kind)
 		}
 	}

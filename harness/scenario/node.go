@@ -17,9 +17,9 @@ import (
 type decoder struct {
 	file   string
 	errs   []*Error
-	seen   map[string]mark // by field path: "", "workloads[0]", "workloads[0].rate"
-	merges int             // keys that merges (<<) may still bring in
-	fatal  *Error          // a problem after which the rest would be noise
+	seen   marks  // by field path: "", "workloads[0]", "workloads[0].rate"
+	merges int    // keys that merges (<<) may still bring in
+	fatal  *Error // a problem after which the rest would be noise
 }
 
 // mark is what the walk learnt about one field path.
@@ -34,8 +34,116 @@ type mark struct {
 const maxMerges = 100000
 
 func newDecoder(file string) *decoder {
-	return &decoder{file: file, seen: map[string]mark{}, merges: maxMerges}
+	return &decoder{file: file, seen: marks{flat: map[string]mark{}, lists: map[string]*listMarks{}}, merges: maxMerges}
 }
+
+// marks holds the mark of each field path. A path inside a list item
+// ("workloads[12].rate") is kept with its list and item, in a slice by
+// index, so that the checks of item i read one small record, where one map
+// of every path in the file made each of their lookups a cache miss: a
+// third of the time a million workloads took.
+type marks struct {
+	flat  map[string]mark       // paths in no list
+	lists map[string]*listMarks // by the list's path
+	last  *listMarks            // the list used last: most lookups are in it
+}
+
+type listMarks struct {
+	path  string
+	items [][]restMark
+}
+
+// restMark is the mark of the path rest (e.g. ".rate", "" for the item
+// itself) under one item.
+type restMark struct {
+	rest string
+	m    mark
+}
+
+// splitItem splits "L[i]R", R holding no '[', into L, i and R; false for a
+// path in no list, or one whose last brackets are not a canonical index
+// (inside a quoted key), which the flat map keeps.
+func splitItem(p string) (list string, i int, rest string, ok bool) {
+	open := strings.LastIndexByte(p, '[')
+	if open < 0 {
+		return "", 0, "", false
+	}
+	n := strings.IndexByte(p[open:], ']')
+	if n < 0 {
+		return "", 0, "", false
+	}
+	digits, rest := p[open+1:open+n], p[open+n+1:]
+	if digits == "" || len(digits) > 9 || (digits[0] == '0' && digits != "0") || (rest != "" && rest[0] != '.') {
+		return "", 0, "", false // what index writes, and nothing else, so that each path has one place
+	}
+	for _, c := range []byte(digits) {
+		if c < '0' || c > '9' {
+			return "", 0, "", false
+		}
+		i = i*10 + int(c-'0')
+	}
+	return p[:open], i, rest, true
+}
+
+// list finds the marks of the list at path. It keeps no part of path (a
+// copy if it must), so that the paths its callers build stay on the stack.
+func (m *marks) list(path string, create bool) *listMarks {
+	if m.last != nil && m.last.path == path {
+		return m.last
+	}
+	l := m.lists[path]
+	if l == nil && create {
+		l = &listMarks{path: strings.Clone(path)}
+		m.lists[l.path] = l
+	}
+	if l != nil {
+		m.last = l
+	}
+	return l
+}
+
+func (m *marks) get(p string) mark {
+	list, i, rest, ok := splitItem(p)
+	if !ok {
+		return m.flat[p]
+	}
+	l := m.list(list, false)
+	if l == nil || i >= len(l.items) {
+		return mark{}
+	}
+	for _, r := range l.items[i] {
+		if r.rest == rest {
+			return r.m
+		}
+	}
+	return mark{}
+}
+
+func (m *marks) set(p string, mk mark) {
+	list, i, rest, ok := splitItem(p)
+	if !ok {
+		m.flat[p] = mk
+		return
+	}
+	l := m.list(list, true)
+	for len(l.items) <= i {
+		l.items = append(l.items, nil)
+	}
+	item := l.items[i]
+	for j := range item {
+		if item[j].rest == rest {
+			item[j].m = mk
+			return
+		}
+	}
+	if item == nil {
+		item = make([]restMark, 0, 4) // an item and its few keys
+	}
+	l.items[i] = append(item, restMark{rest, mk}) // p, kept, is on the heap already
+}
+
+// mark returns what the walk learnt about path.
+func (d *decoder) mark(path string) mark { return d.seen.get(path) }
 
 // report records a problem at path. Line 0 means "where path was written",
 // or its nearest parent when path is missing (a required field).
@@ -44,14 +152,14 @@ func (d *decoder) report(path string, line int, cause error, format string, args
 		line = d.lineOf(path)
 	}
 	d.errs = append(d.errs, &Error{File: d.file, Line: line, Field: path, Msg: fmt.Sprintf(format, args...), cause: cause})
-	m := d.seen[path]
+	m := d.seen.get(path)
 	m.bad = true
-	d.seen[path] = m
+	d.seen.set(path, m)
 }
 
 func (d *decoder) lineOf(path string) int {
 	for p := path; ; p = parent(p) {
-		if m := d.seen[p]; m.line > 0 {
+		if m := d.seen.get(p); m.line > 0 {
 			return m.line
 		}
 		if p == "" {
@@ -63,9 +171,9 @@ func (d *decoder) lineOf(path string) int {
 // has reports whether path was given a non-null value; ok, whether it was
 // given one without a problem, so that cross-field checks do not pile a
 // second message onto a field already reported.
-func (d *decoder) has(path string) bool { return d.seen[path].set }
+func (d *decoder) has(path string) bool { return d.seen.get(path).set }
 
-func (d *decoder) ok(path string) bool { m := d.seen[path]; return m.set && !m.bad }
+func (d *decoder) ok(path string) bool { m := d.seen.get(path); return m.set && !m.bad }
 
 func child(path, key string) string {
 	if !isName(key) {
@@ -77,7 +185,11 @@ func child(path, key string) string {
 	return path + "." + key
 }
 
-func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
+func index(path string, i int) string {
+	b := make([]byte, 0, len(path)+12)
+	b = append(append(b, path...), '[')
+	return string(append(strconv.AppendInt(b, int64(i), 10), ']'))
+}
 
 func parent(path string) string {
 	if i := strings.LastIndexAny(path, ".["); i >= 0 {
@@ -127,34 +239,97 @@ type fields map[string]func(v *yaml.Node, path string)
 // reported; a null value leaves the field at its default. It returns false
 // if n is not a mapping.
 func (d *decoder) mapping(n *yaml.Node, path string, fs fields) bool {
+	return d.keys(n, path, func(key string) bool { _, ok := fs[key]; return ok },
+		func(key string, v *yaml.Node, p string) { fs[key](v, p) })
+}
+
+// table is fields built once for a mapping that occurs many times (a
+// workload): a fields literal there made a map and a closure per key for
+// each of them, most of the time and memory that checking a million
+// workloads took.
+type table[T any] map[string]func(d *decoder, dst *T, v *yaml.Node, path string)
+
+// mappingOf decodes n at path into dst with t, as mapping does.
+func mappingOf[T any](d *decoder, n *yaml.Node, path string, t table[T], dst *T) bool {
+	return d.keys(n, path, func(key string) bool { _, ok := t[key]; return ok },
+		func(key string, v *yaml.Node, p string) { t[key](d, dst, v, p) })
+}
+
+// keys is mapping with known telling the keys it may hold and decode
+// decoding one. Neither is kept, so the closures given stay on the stack.
+func (d *decoder) keys(n *yaml.Node, path string, known func(key string) bool, decode func(key string, v *yaml.Node, p string)) bool {
 	if n = deref(n); n.Kind != yaml.MappingNode {
 		d.report(path, n.Line, nil, "expected a mapping, got %s", describe(n))
 		return false
 	}
-	first := map[string]int{}
+	var first keyLines
 	for _, e := range d.entries(n, path) {
 		if e.key.Kind != yaml.ScalarNode {
 			d.report(path, e.key.Line, nil, "keys must be plain names, got %s", describe(e.key))
 			continue
 		}
 		p := child(path, e.key.Value)
-		if line, dup := first[e.key.Value]; dup {
+		if line, dup := first.get(e.key.Value); dup {
 			if !e.merged { // a merge supplies defaults: keys given again override them
 				d.report(p, e.key.Line, nil, "repeated key (first at line %d)", line)
 			}
 			continue
 		}
-		first[e.key.Value] = e.key.Line
-		decode, known := fs[e.key.Value]
-		d.seen[p] = mark{line: e.key.Line, set: known && !isNull(e.val)}
+		first.add(e.key.Value, e.key.Line)
+		isKnown := known(e.key.Value)
+		d.seen.set(p, mark{line: e.key.Line, set: isKnown && !isNull(e.val)})
 		switch {
-		case !known:
+		case !isKnown:
 			d.report(p, e.key.Line, nil, "unknown field")
 		case d.has(p):
-			decode(e.val, p)
+			decode(e.key.Value, e.val, p)
 		}
 	}
 	return true
+}
+
+// keyLines is the keys of one mapping met so far, with their lines: a
+// short list while small, as most mappings are (a map for each of a
+// million workloads was most of the time it took to check them), and a
+// map beyond, so that a mapping of many keys stays linear.
+type keyLines struct {
+	few  [8]entryLine
+	n    int
+	many map[string]int
+}
+
+type entryLine struct {
+	key  string
+	line int
+}
+
+func (k *keyLines) get(key string) (int, bool) {
+	if k.many != nil {
+		line, ok := k.many[key]
+		return line, ok
+	}
+	for _, e := range k.few[:k.n] {
+		if e.key == key {
+			return e.line, true
+		}
+	}
+	return 0, false
+}
+
+func (k *keyLines) add(key string, line int) {
+	switch {
+	case k.many != nil:
+		k.many[key] = line
+	case k.n < len(k.few):
+		k.few[k.n] = entryLine{key, line}
+		k.n++
+	default:
+		k.many = make(map[string]int, 2*len(k.few))
+		for _, e := range k.few {
+			k.many[e.key] = e.line
+		}
+		k.many[key] = line
+	}
 }
 
 type entry struct {
@@ -165,7 +340,8 @@ type entry struct {
 // entries lists n's pairs with merge keys expanded: n's own keys first, as
 // they win over merged ones, then each merged mapping in order.
 func (d *decoder) entries(n *yaml.Node, path string) []entry {
-	var own, merged []entry
+	own := make([]entry, 0, len(n.Content)/2)
+	var merged []entry
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := deref(n.Content[i]), n.Content[i+1]
 		if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
@@ -213,7 +389,7 @@ func (d *decoder) list(n *yaml.Node, path string, item func(v *yaml.Node, path s
 	}
 	for i, v := range deref(n).Content {
 		p := index(path, i)
-		d.seen[p] = mark{line: v.Line, set: !isNull(v)} // v.Line, not deref(v)'s: where the item is used
+		d.seen.set(p, mark{line: v.Line, set: !isNull(v)}) // v.Line, not deref(v)'s: where the item is used
 		item(v, p)
 	}
 }

@@ -163,11 +163,31 @@ type Gate struct {
 	Line int
 }
 
+// MaxFileBytes is the largest scenario file Load reads. Parsing takes time
+// and memory linear in the file (yaml.v3 holds the whole node tree, some
+// 40 bytes of memory per byte of a list of small workloads), so the cap
+// bounds both; real scenarios are a few KiB.
+const MaxFileBytes = 64 << 20
+
 // Load reads and checks the scenario file at path.
 func Load(path string) (*Scenario, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("scenario: %w", err)
+	}
+	defer f.Close()
+	tooLarge := &Error{File: path, Msg: fmt.Sprintf("file larger than %d MiB: a scenario is a few KiB", MaxFileBytes>>20)}
+	if st, err := f.Stat(); err == nil && st.Size() > MaxFileBytes {
+		return nil, tooLarge
+	}
+	// Reading one byte over the cap tells a pipe at the cap from a longer
+	// one without reading the rest of it.
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("scenario: %w", err)
+	}
+	if len(data) > MaxFileBytes {
+		return nil, tooLarge
 	}
 	return Parse(path, data)
 }
