@@ -107,7 +107,7 @@ func (c *Cluster) boot(ctx context.Context) error {
 		return err
 	}
 	if c.opts.Transport != Inproc {
-		if err := raiseFileLimit(c.opts.Workers); err != nil {
+		if err := raiseFileLimit(c.opts.Workers, fileNeed(c.opts)); err != nil {
 			return err
 		}
 	}

@@ -8,14 +8,36 @@ import (
 	"syscall"
 )
 
-// fdsPerWorker bounds the descriptors a worker costs the harness's
-// process: six proxy listeners, each with an accepted and an upstream
-// connection, the control plane's five accepted streams when it is
-// embedded, the harness's command client, and slack for reconnects.
+// Descriptors a worker costs this process: with proxies, its six
+// listeners and an accepted and an upstream connection for each of its
+// six links (the commands link is the control plane's connection to the
+// worker); embedded, the control plane's five accepted streams and its own
+// end of the commands link; the harness's standing command connection
+// (its socket, and through a proxy the proxy's two ends) up to
+// transientAbove workers; one to spare. Workloads add their own (a direct
+// impl reqrep client, three a worker through the proxies).
 const (
-	fdsPerWorker = 32
-	fdsBase      = 512
+	fdsBase       = 256
+	fdsProxied    = 18
+	fdsEmbeddedCP = 6
+	fdsStanding   = 3
+	fdsSpare      = 1
 )
+
+// fileNeed is what Start needs of the descriptor limit for o.
+func fileNeed(o Options) uint64 {
+	per := fdsSpare
+	if o.Transport == TCP || o.Transport == TLSTCP {
+		per += fdsProxied
+	}
+	if o.ControlPlane == Embedded {
+		per += fdsEmbeddedCP
+	}
+	if o.Workers <= transientAbove {
+		per += fdsStanding
+	}
+	return uint64(fdsBase + per*max(o.Workers, 0)) //nolint:gosec // small
+}
 
 // raiseFileLimit lifts this process's RLIMIT_NOFILE to what n workers
 // need, raising the hard limit too where it is allowed to (root, or up to
@@ -23,8 +45,7 @@ const (
 // programs they raise their own soft limit to it at start. It fails with
 // what is needed and what is allowed rather than letting the cluster run
 // out of descriptors half way through.
-func raiseFileLimit(n int) error {
-	need := uint64(fdsBase + fdsPerWorker*n)
+func raiseFileLimit(n int, need uint64) error {
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
 		return fmt.Errorf("cluster: file limit: %w", err)

@@ -43,7 +43,7 @@ func (c *Cluster) Call(ctx context.Context, worker, endpoint string, in, out any
 		}
 		data = b
 	}
-	resp, err := c.cmds.Call(ctx, worker, endpoint, data)
+	resp, err := c.command(ctx, worker, endpoint, data)
 	if err == nil && out != nil {
 		err = resp.Bind(out)
 	}

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -11,6 +12,9 @@ import (
 
 	toxiclient "github.com/Shopify/toxiproxy/v2/client"
 	"github.com/nngbench/nngbench/impl/api"
+	"github.com/nngbench/nngbench/impl/envelope"
+	"github.com/nngbench/nngbench/impl/reqrep"
+	"github.com/nngbench/nngbench/impl/retry"
 )
 
 // cpLinks maps the worker-to-control-plane links to the control plane's
@@ -40,12 +44,47 @@ func (c *Cluster) startWorkers(ctx context.Context) error {
 		c.started.Ready = time.Since(c.launched)
 		c.mu.Unlock()
 	}
+	if c.transient() {
+		return nil // the harness's commands each dial their own connection
+	}
 	for _, name := range names {
 		if err := c.cmds.AddPeer(name, c.CommandAddress(name)); err != nil {
 			return fmt.Errorf("cluster: %s: %w", name, err)
 		}
 	}
 	return nil
+}
+
+// transientAbove is the worker count above which the harness's own client
+// holds no connection to each worker between its commands: with a
+// thousand workers the three descriptors each such connection costs this
+// process (its socket, the proxy's accepted and upstream connections) are
+// what would break the descriptor limit.
+const transientAbove = 256
+
+func (c *Cluster) transient() bool { return c.opts.Workers > transientAbove }
+
+// command sends endpoint to worker with the harness's own client: its
+// standing peer, or above transientAbove workers a connection of the
+// call's own, closed after it.
+func (c *Cluster) command(ctx context.Context, worker, endpoint string, data json.RawMessage) (*envelope.Envelope, error) {
+	if !c.transient() {
+		return c.cmds.Call(ctx, worker, endpoint, data)
+	}
+	addr := c.CommandAddress(worker)
+	if addr == "" {
+		return nil, fmt.Errorf("cluster: no worker %s", worker)
+	}
+	cli, err := reqrep.NewClient(reqrep.ClientConfig{Name: "harness", Transport: c.net.clientOptions(),
+		Retry: retry.Policy{MaxRetries: retry.Disabled}})
+	if err != nil {
+		return nil, fmt.Errorf("cluster: client: %w", err)
+	}
+	defer cli.Close()
+	if err := cli.AddPeer(worker, addr); err != nil {
+		return nil, fmt.Errorf("cluster: %s: %w", worker, err)
+	}
+	return cli.Call(ctx, worker, endpoint, data)
 }
 
 // prepareWorker gives the worker its links (its six proxies, where links
@@ -190,7 +229,7 @@ func (c *Cluster) addProxy(worker, link, upstream string) (*toxiclient.Proxy, er
 // the harness's own client (no retries).
 func (c *Cluster) Health(ctx context.Context, worker string) (api.WorkerHealth, error) {
 	var h api.WorkerHealth
-	resp, err := c.cmds.Call(ctx, worker, api.Health, nil)
+	resp, err := c.command(ctx, worker, api.Health, nil)
 	if err != nil {
 		return h, fmt.Errorf("cluster: %s %s: %w", worker, api.Health, err)
 	}
