@@ -18,13 +18,13 @@ func (d *decoder) check(s *Scenario, targets [][]target) {
 	if d.has("workloads") && len(s.Workloads) == 0 && !d.seen["workloads"].bad {
 		d.report("workloads", 0, nil, "at least one workload is required")
 	}
-	d.checkSweep(s)
 	d.checkCluster(s.Cluster)
 	for i := range s.Workloads {
 		d.checkWorkload(&s.Workloads[i], index("workloads", i))
 		d.checkServiceTime(&s.Workloads[i], index("workloads", i))
 	}
 	d.nameWorkloads(s.Workloads)
+	d.checkSweep(s) // after the names: a rate sweep names its workloads
 	for i := range s.Faults {
 		p := index("faults", i)
 		if d.seen[p].bad { // not a mapping: said so already
