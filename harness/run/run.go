@@ -263,7 +263,7 @@ func (r *runner) runWorkloads(ctx context.Context) []outcome {
 				outs[i].out, outs[i].err = r.o.Impl(ctx, implload.Spec{Spec: spec, Endpoint: w.Endpoint, Task: w.Task}, r.cluster)
 				return
 			}
-			raw := load.Spec{Spec: spec, Transport: r.s.Transport, Peers: r.s.Workers}
+			raw := load.Spec{Spec: spec, Transport: r.s.Transport, Peers: r.s.Workers, ServiceTime: w.ServiceTime}
 			// inproc sockets meet in memory: its raw peers stay in this process, as its workers do.
 			if r.o.Peer != "" && r.s.Transport != scenario.TransportInproc {
 				raw.Procs = &peer.Procs{Bin: r.o.Peer, Stderr: r.peerLog}
