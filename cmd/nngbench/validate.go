@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nngbench/nngbench/harness/gate"
+	runner "github.com/nngbench/nngbench/harness/run"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
 
@@ -40,7 +41,7 @@ func loadScenario(path string) (*scenario.Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := gate.Check(s); err != nil {
+	if err := errors.Join(gate.Check(s), runner.CheckSweep(s)); err != nil {
 		return nil, err
 	}
 	return s, nil

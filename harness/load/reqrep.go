@@ -86,7 +86,9 @@ func echo(c mangos.Context, silent bool, s *peer.Service) {
 		if err != nil || silent {
 			continue
 		}
-		s.Serve(time.Now())
+		if s != nil {
+			s.Serve(peer.Arrival(m, time.Now()))
+		}
 		if err := c.Send(m); errors.Is(err, mangos.ErrClosed) {
 			return
 		}

@@ -241,7 +241,9 @@ func (p *peerServer) echo(c mangos.Context, log *arrivalLog) {
 			m.Free()
 			continue
 		}
-		p.service.Serve(time.Unix(0, at))
+		if p.service != nil {
+			p.service.Serve(Arrival(m.Body, time.Unix(0, at)))
+		}
 		if survey {
 			m.Body = binary.BigEndian.AppendUint32(m.Body, uint32(p.o.Index)) //nolint:gosec // checked >= 0
 		}

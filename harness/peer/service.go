@@ -3,6 +3,8 @@ package peer
 import (
 	"sync"
 	"time"
+
+	"github.com/nngbench/nngbench/harness/engine"
 )
 
 // Service makes a replier a single server of fixed capacity: it serves one
@@ -14,7 +16,13 @@ import (
 // Each request's completion is worked out from the previous one's
 // (max(arrival, previous completion) + service time) rather than from when
 // a sleep happened to end, so the timer's lateness does not accumulate and
-// a backlogged replier keeps to its capacity exactly.
+// a backlogged replier keeps to its capacity exactly. The arrival is when
+// the request was due to be sent (its stamp's intended time), not when a
+// goroutine got round to sending or reading it: the replier is a queue on
+// the plan's own timeline, so a sender or replier the machine did not
+// schedule for a while does not cost it capacity, and its capacity is
+// what the service time says on a loaded machine too. What a stall costs
+// shows in the latency, timed from the intended send, as it should.
 type Service struct {
 	mu   sync.Mutex
 	each time.Duration
@@ -30,7 +38,17 @@ func NewService(each time.Duration) *Service {
 	return &Service{each: each}
 }
 
-// Serve waits until the request received at arrival has been served. The
+// Arrival is when a request with payload body, received at at, arrived
+// for the service: when it was due to be sent, by its stamp, or at when it
+// has none (or one later than at).
+func Arrival(body []byte, at time.Time) time.Time {
+	if st, err := engine.ParseStamp(body); err == nil && st.Intended.Before(at) {
+		return st.Intended
+	}
+	return at
+}
+
+// Serve waits until the request that arrived at arrival has been served. The
 // wait is bounded by the requests ahead of it, one per context the replier
 // reads on, each the service time.
 func (s *Service) Serve(arrival time.Time) {

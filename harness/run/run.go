@@ -294,6 +294,11 @@ func (r *runner) spec(i int, w scenario.Workload) engine.Spec {
 	return spec
 }
 
+// serviceSenders is how many requests per replier with a service time
+// may be in flight: a backlog of 64 service times before the senders, not
+// the repliers, hold the rate back.
+const serviceSenders = 64
+
 func hasRaw(s *scenario.Scenario) bool {
 	for _, w := range s.Workloads {
 		if w.Mode == scenario.ModeRaw {
@@ -308,13 +313,18 @@ func hasRaw(s *scenario.Scenario) bool {
 // covers requests and surveys held up to their deadlines by a fault). Closed
 // loop: its concurrency. Raw open loop: one, except for request/reply,
 // where each sender waits for its reply and one per worker (at least 4)
-// keeps the schedule when replies slow down.
+// keeps the schedule when replies slow down; repliers with a service time
+// queue requests by design, and serviceSenders per worker keep the
+// schedule while they do, so that the repliers, not the senders, are what
+// an overload finds.
 func senders(w scenario.Workload, workers int) int {
 	switch {
 	case w.Concurrency > 0:
 		return w.Concurrency
 	case w.Mode == scenario.ModeImpl:
 		return 0
+	case w.Pattern == scenario.PatternReqRep && w.ServiceTime > 0:
+		return serviceSenders * workers
 	case w.Pattern == scenario.PatternReqRep:
 		return max(workers, 4)
 	default:

@@ -206,7 +206,7 @@ func (sw *sweeper) search(ctx context.Context) {
 			}
 		}
 		if !searching {
-			return
+			break
 		}
 		pts := make([]report.RatePoint, len(sw.series))
 		for k := range pts {
@@ -219,7 +219,7 @@ func (sw *sweeper) search(ctx context.Context) {
 			}
 		}
 		if sw.interrupted && len(pts[0].Runs) < sw.o.Repeat {
-			return // a step cut short proves nothing either way
+			break // a step cut short proves nothing either way
 		}
 		for k, sr := range searches {
 			if sr.done() {
