@@ -351,7 +351,7 @@ func latencyVsRate(rs *RateSweep) ([]*plot.Plot, error) {
 			}
 			l.Width, l.Dashes = vg.Points(1.5), []vg.Length{vg.Points(6), vg.Points(4)}
 			c.p.Add(l)
-			c.p.Legend.Add(fmt.Sprintf("knee: %s msg/s planned, %s achieved", rate(s.Knee), rate(k)), l)
+			c.p.Legend.Add(fmt.Sprintf("knee %s/s", rate(k)), l)
 		}
 		panels = append(panels, c.p)
 	}
