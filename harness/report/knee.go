@@ -282,7 +282,7 @@ func RateSweepMarkdown(rs *RateSweep) ([]byte, error) {
 				"[" + p.Dir + "](" + p.Dir + ")"})
 		}
 		table(&b, []string{"Step", "Planned (msg/s)", "Achieved (msg/s)", "p50 (ms)", "p99 (ms)", "p99.9 (ms)",
-			"Valid", "SLO met", "Point", "Why not", "Runs"}, rows)
+			"Valid", "SLO met", "Verdict", "Why not", "Runs"}, rows)
 	}
 	b.WriteString("## Figure\n\np50, p99 and p99.9 (corrected) against the achieved rate, log scale, a panel " +
 		"per swept workload; the dashed line marks the knee")
