@@ -128,8 +128,9 @@ func TestSweepFixedRatesRepeated(t *testing.T) {
 }
 
 // knownCapacity is a raw replier that serves one request at a time in
-// 2 ms: a capacity of 500 requests a second (low enough that a loaded
-// machine still carries the harness's side of it).
+// 5 ms: a capacity of 200 requests a second, low enough that a loaded
+// machine, under the race detector too, still carries the harness's own
+// side of it.
 const knownCapacity = `
 name: capacity
 workers: 1
@@ -138,7 +139,7 @@ seed: 7
 warmup: 300ms
 duration: 1500ms
 workloads:
-  - {name: rr, pattern: reqrep, mode: raw, rate: 300/s, size: 64B, service_time: 2ms}
+  - {name: rr, pattern: reqrep, mode: raw, rate: 120/s, size: 64B, service_time: 5ms}
 `
 
 // The search finds the capacity of a system that has a known one, and the
@@ -148,8 +149,8 @@ workloads:
 // which the hiccups of a loaded machine (up to a few hundred milliseconds,
 // now and then) leave alone.
 func TestKneeOfKnownCapacity(t *testing.T) {
-	const capacity = 500.0
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	const capacity = 200.0
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	search := parse(t, knownCapacity+"sweep: {rate: auto, slo: \"p50 < 10ms\", max_steps: 8}\n")
 	dir := t.TempDir()
@@ -157,7 +158,7 @@ func TestKneeOfKnownCapacity(t *testing.T) {
 		t.Fatal(err)
 	}
 	found := readKnee(t, filepath.Join(dir, "search"))
-	fixed := parse(t, knownCapacity+"sweep: {rate: [425, 475, 525, 575], slo: \"p50 < 10ms\"}\n")
+	fixed := parse(t, knownCapacity+"sweep: {rate: [170, 190, 210, 230], slo: \"p50 < 10ms\"}\n")
 	if _, err := run.Sweep(ctx, fixed, run.SweepOptions{Dir: filepath.Join(dir, "fixed")}); err != nil {
 		t.Fatal(err)
 	}
