@@ -343,6 +343,9 @@ func (r *runner) write() (*result.Result, error) {
 	if err := result.Write(r.o.Dir, res, hists); err != nil {
 		return res, errors.Join(append(errs, err)...)
 	}
+	if r.o.NoReport {
+		return res, errors.Join(errs...)
+	}
 	if err := report.Write(r.o.Dir, res); err != nil {
 		errs = append(errs, err)
 	}
