@@ -114,22 +114,7 @@ func runScenarios(cmd *cobra.Command, files []string, f runFlags) error {
 				if rep > 1 {
 					continue
 				}
-				_, err := runner.Sweep(ctx, s, runner.SweepOptions{Dir: filepath.Join(f.out, s.Name), Repeat: f.repeat,
-					Options: opts, Run: func(ctx context.Context, s *scenario.Scenario, dir string) (*result.Result, error) {
-						p := newPrinter(cmd.ErrOrStderr(), f.quiet)
-						o := opts
-						o.Dir, o.Progress, o.ProgressEvery = dir, p.status, p.every
-						r, err := runner.Run(ctx, s, o)
-						p.end()
-						return r, err
-					},
-					Done: func(dir string, r *result.Result, err error) {
-						summarize(cmd.OutOrStdout(), dir, r, err)
-						if r != nil {
-							gatesFailed += gate.Failed(r.Gates)
-						}
-					}})
-				if err != nil {
+				if err := runSweep(ctx, cmd, s, f, opts, &gatesFailed); err != nil {
 					failed = append(failed, err) // each run's error names its folder
 				}
 			} else {
@@ -153,6 +138,27 @@ func runScenarios(cmd *cobra.Command, files []string, f runFlags) error {
 		return gateError{n: gatesFailed}
 	}
 	return nil
+}
+
+// runSweep runs a sweep whole, its points repeated f.repeat times, each
+// run summed up as it ends.
+func runSweep(ctx context.Context, cmd *cobra.Command, s *scenario.Scenario, f runFlags, opts runner.Options, gatesFailed *int) error {
+	_, err := runner.Sweep(ctx, s, runner.SweepOptions{Dir: filepath.Join(f.out, s.Name), Repeat: f.repeat,
+		Run: func(ctx context.Context, s *scenario.Scenario, dir string) (*result.Result, error) {
+			p := newPrinter(cmd.ErrOrStderr(), f.quiet)
+			o := opts
+			o.Dir, o.Progress, o.ProgressEvery = dir, p.status, p.every
+			r, err := runner.Run(ctx, s, o)
+			p.end()
+			return r, err
+		},
+		Done: func(dir string, r *result.Result, err error) {
+			summarize(cmd.OutOrStdout(), dir, r, err)
+			if r != nil {
+				*gatesFailed += gate.Failed(r.Gates)
+			}
+		}})
+	return err
 }
 
 // gateError says that the runs completed and some gates failed.

@@ -246,43 +246,7 @@ func RateSweepMarkdown(rs *RateSweep) ([]byte, error) {
 		"Points", "Objectives"}, rows)
 	spread := rs.Repeat > 1
 	for _, s := range rs.Workloads {
-		fmt.Fprintf(&b, "## %s\n\n", inline(s.Name))
-		if spread {
-			fmt.Fprintf(&b, "Each figure is the median of %d runs, with their range in brackets.\n\n", rs.Repeat)
-		}
-		var rows [][]string
-		for _, p := range s.byRate() {
-			m := p.median()
-			fig := func(f func(RateRun) float64, format func(float64) string) string {
-				if !spread {
-					return format(f(m))
-				}
-				lo, hi := p.spread(f)
-				return format(f(m)) + " (" + format(lo) + "–" + format(hi) + ")"
-			}
-			valid, met := 0, 0
-			var why []string
-			for _, r := range p.Runs {
-				if r.Valid {
-					valid++
-				}
-				if r.SLOMet {
-					met++
-				}
-				if r.Detail != "" && !slices.Contains(why, r.Detail) {
-					why = append(why, r.Detail)
-				}
-			}
-			rows = append(rows, []string{fmt.Sprint(p.Step), rate(p.Planned),
-				fig(func(r RateRun) float64 { return r.Achieved }, rate),
-				fig(func(r RateRun) float64 { return r.P50 }, ms),
-				fig(func(r RateRun) float64 { return r.P99 }, ms),
-				fig(func(r RateRun) float64 { return r.P999 }, ms),
-				count(valid, len(p.Runs)), count(met, len(p.Runs)), passFail(p.Pass), strings.Join(why, "; "),
-				"[" + p.Dir + "](" + p.Dir + ")"})
-		}
-		table(&b, []string{"Step", "Planned (msg/s)", "Achieved (msg/s)", "p50 (ms)", "p99 (ms)", "p99.9 (ms)",
-			"Valid", "SLO met", "Verdict", "Why not", "Runs"}, rows)
+		writeRateSeries(&b, s, rs.Repeat)
 	}
 	b.WriteString("## Figure\n\np50, p99 and p99.9 (corrected) against the achieved rate, log scale, a panel " +
 		"per swept workload; the dashed line marks the knee")
@@ -291,6 +255,50 @@ func RateSweepMarkdown(rs *RateSweep) ([]byte, error) {
 	}
 	fmt.Fprintf(&b, ":\n\n![Latency against rate](%s)\n", LatencyVsRateFile)
 	return b.Bytes(), nil
+}
+
+// writeRateSeries writes one swept workload's points, from the lowest rate
+// up; with repeat > 1 each figure is the median of the runs, their range
+// beside it.
+func writeRateSeries(b *bytes.Buffer, s RateSeries, repeat int) {
+	spread := repeat > 1
+	fmt.Fprintf(b, "## %s\n\n", inline(s.Name))
+	if spread {
+		fmt.Fprintf(b, "Each figure is the median of %d runs, with their range in brackets.\n\n", repeat)
+	}
+	var rows [][]string
+	for _, p := range s.byRate() {
+		m := p.median()
+		fig := func(f func(RateRun) float64, format func(float64) string) string {
+			if !spread {
+				return format(f(m))
+			}
+			lo, hi := p.spread(f)
+			return format(f(m)) + " (" + format(lo) + "–" + format(hi) + ")"
+		}
+		valid, met := 0, 0
+		var why []string
+		for _, r := range p.Runs {
+			if r.Valid {
+				valid++
+			}
+			if r.SLOMet {
+				met++
+			}
+			if r.Detail != "" && !slices.Contains(why, r.Detail) {
+				why = append(why, r.Detail)
+			}
+		}
+		rows = append(rows, []string{fmt.Sprint(p.Step), rate(p.Planned),
+			fig(func(r RateRun) float64 { return r.Achieved }, rate),
+			fig(func(r RateRun) float64 { return r.P50 }, ms),
+			fig(func(r RateRun) float64 { return r.P99 }, ms),
+			fig(func(r RateRun) float64 { return r.P999 }, ms),
+			count(valid, len(p.Runs)), count(met, len(p.Runs)), passFail(p.Pass), strings.Join(why, "; "),
+			"[" + p.Dir + "](" + p.Dir + ")"})
+	}
+	table(b, []string{"Step", "Planned (msg/s)", "Achieved (msg/s)", "p50 (ms)", "p99 (ms)", "p99.9 (ms)",
+		"Valid", "SLO met", "Verdict", "Why not", "Runs"}, rows)
 }
 
 // count writes "n of k" for repeated points, "yes" or "no" for single ones.

@@ -225,6 +225,22 @@ func sweepMarkdown(groups [][]*result.Result) ([]byte, error) {
 	if spread {
 		b.WriteString("Points ran several times: each figure is the median of the runs, their range in brackets.\n\n")
 	}
+	rows := sweepRows(groups, spread)
+	table(&b, []string{"Workers", "Workload", "Pattern", "Mode", "Send rate (msg/s)", "Recv rate (msg/s)",
+		"p50 (ms)", "p99 (ms)", "Lost", "Valid", "Report"}, rows)
+	b.WriteString("## Figure\n\nReceive rate and corrected p99 against the worker count (log2 scale), a line per workload")
+	if spread {
+		b.WriteString(", each point the median of its runs with a band from the lowest to the highest")
+	}
+	b.WriteString(":\n\n")
+	fmt.Fprintf(&b, "![Scaling](%s)\n", ScalingFile)
+	return b.Bytes(), nil
+}
+
+// sweepRows are sweep.md's rows: every workload at every worker count,
+// each figure the median of the point's runs (with their range when
+// spread).
+func sweepRows(groups [][]*result.Result, spread bool) [][]string {
 	var rows [][]string
 	for _, g := range groups {
 		for _, name := range workloadNames(g) {
@@ -249,15 +265,7 @@ func sweepMarkdown(groups [][]*result.Result) ([]byte, error) {
 				lost, verdict(ok, why), link})
 		}
 	}
-	table(&b, []string{"Workers", "Workload", "Pattern", "Mode", "Send rate (msg/s)", "Recv rate (msg/s)",
-		"p50 (ms)", "p99 (ms)", "Lost", "Valid", "Report"}, rows)
-	b.WriteString("## Figure\n\nReceive rate and corrected p99 against the worker count (log2 scale), a line per workload")
-	if spread {
-		b.WriteString(", each point the median of its runs with a band from the lowest to the highest")
-	}
-	b.WriteString(":\n\n")
-	fmt.Fprintf(&b, "![Scaling](%s)\n", ScalingFile)
-	return b.Bytes(), nil
+	return rows
 }
 
 // firstWith is the first run of g that has workload name.
