@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -294,6 +295,13 @@ func (r *runner) spec(i int, w scenario.Workload) engine.Spec {
 	return spec
 }
 
+// ratePerSender is the share of a raw open-loop request rate one sender
+// keeps while round trips take up to 4 ms: a rate sweep's higher rates
+// get more senders, so that its knee is the system's, not the number of
+// requests the harness lets be in flight (the suite's fixed rates keep
+// one per worker, at least 4).
+const ratePerSender = 250
+
 // serviceSenders is how many requests per replier with a service time
 // may be in flight: a backlog of 64 service times before the senders, not
 // the repliers, hold the rate back.
@@ -312,8 +320,8 @@ func hasRaw(s *scenario.Scenario) bool {
 // loop how many messages may be outstanding (0: implload's default, which
 // covers requests and surveys held up to their deadlines by a fault). Closed
 // loop: its concurrency. Raw open loop: one, except for request/reply,
-// where each sender waits for its reply and one per worker (at least 4)
-// keeps the schedule when replies slow down; repliers with a service time
+// where each sender waits for its reply and one per worker (at least 4,
+// and one per ratePerSender) keeps the schedule when replies slow down; repliers with a service time
 // queue requests by design, and serviceSenders per worker keep the
 // schedule while they do, so that the repliers, not the senders, are what
 // an overload finds.
@@ -326,7 +334,7 @@ func senders(w scenario.Workload, workers int) int {
 	case w.Pattern == scenario.PatternReqRep && w.ServiceTime > 0:
 		return serviceSenders * workers
 	case w.Pattern == scenario.PatternReqRep:
-		return max(workers, 4)
+		return max(workers, 4, int(math.Ceil(w.Rate.PerSecond/ratePerSender)))
 	default:
 		return 1
 	}
