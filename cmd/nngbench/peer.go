@@ -44,6 +44,7 @@ func peerCmd() *cobra.Command {
 	f.IntVar(&o.Index, "index", 0, "this peer's index among the run's peers")
 	f.IntVar(&o.Concurrency, "concurrency", 1, "requests or surveys answered at once")
 	f.BoolVar(&o.Silent, "silent", false, "reqrep, survey: read every request, answer none")
+	f.DurationVar(&o.ServiceTime, "service-time", 0, "reqrep: serve one request at a time, taking this long each")
 	f.DurationVar(&o.Max, "max", peer.DefaultMax, "stop and report after this long even if never told")
 	f.DurationVar(&o.Connect, "connect", peer.DefaultConnect, "how long to wait for the connection")
 	return c

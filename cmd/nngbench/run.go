@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +16,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/nngbench/nngbench/harness/gate"
-	"github.com/nngbench/nngbench/harness/report"
 	"github.com/nngbench/nngbench/harness/result"
 	// main.go has a func run: the package goes by another name here.
 	runner "github.com/nngbench/nngbench/harness/run"
@@ -52,7 +52,12 @@ OUT/<scenario>/run-01 ... OUT/<scenario>/run-K, for gates to compare; the
 repetitions go round the scenarios (a b a b), so that runs to compare
 meet the machine alike. A sweep (sweep: {workers: [...]}) runs once per
 worker count into OUT/<scenario>/workers-N and draws scaling.png and
-sweep.md beside them.
+sweep.md beside them. A rate sweep (sweep: {rate: [...]}) runs once per
+rate into OUT/<scenario>/rate-R; sweep: {rate: auto, slo: "p99 < 5ms"}
+searches for the highest rate each swept workload sustains, one step per
+run into OUT/<scenario>/step-NN; both write latency-vs-rate.png, sweep.md
+and sweep.json. With --repeat K a sweep runs each point K times (in
+<point>/run-NN) and shows the median of each with its range.
 
 Every file is checked before anything starts: a bad one exits 2. Ctrl-C or
 SIGTERM stops the load, heals the faults, stops every process, writes what
@@ -90,34 +95,42 @@ func runScenarios(cmd *cobra.Command, files []string, f runFlags) error {
 	defer stop()
 	var failed []error
 	gatesFailed := 0
-	sweeps := map[string][]*result.Result{} // by the folder of each sweep
+	opts := runner.Options{Bin: bin, Peer: self, ToxiproxyURL: f.toxiproxy}
+	done := func(dir string, r *result.Result, err error) {
+		summarize(cmd.OutOrStdout(), dir, r, err)
+		if r != nil {
+			gatesFailed += gate.Failed(r.Gates)
+		}
+		if err != nil {
+			failed = append(failed, fmt.Errorf("%s: %w", dir, err))
+		}
+	}
 	// Repetitions go round the scenarios (A B A B, not A A B B), so that
-	// runs to be compared meet the machine in the same state.
+	// runs to be compared meet the machine in the same state. A sweep runs
+	// whole in the first round, its points repeated within it.
 	for rep := 1; rep <= f.repeat; rep++ {
 		for _, s := range scenarios {
-			base := runner.Dir(f.out, s.Name, rep, f.repeat)
-			for _, pt := range points(s, base) {
+			if isSweep(s) {
+				if rep > 1 {
+					continue
+				}
+				if err := runSweep(ctx, cmd, s, f, opts, &gatesFailed); err != nil {
+					failed = append(failed, err) // each run's error names its folder
+				}
+			} else {
+				dir := runner.Dir(f.out, s.Name, rep, f.repeat)
 				p := newPrinter(cmd.ErrOrStderr(), f.quiet)
-				r, err := runner.Run(ctx, pt.s, runner.Options{Dir: pt.dir, Bin: bin, Peer: self, ToxiproxyURL: f.toxiproxy,
-					Progress: p.status, ProgressEvery: p.every})
+				o := opts
+				o.Dir, o.Progress, o.ProgressEvery = dir, p.status, p.every
+				r, err := runner.Run(ctx, s, o)
 				p.end()
-				summarize(cmd.OutOrStdout(), pt.dir, r, err)
-				if r != nil {
-					gatesFailed += gate.Failed(r.Gates)
-					if len(s.Sweep) > 0 {
-						sweeps[base] = append(sweeps[base], r)
-					}
-				}
-				if err != nil {
-					failed = append(failed, fmt.Errorf("%s: %w", pt.dir, err))
-				}
-				if errors.Is(err, runner.ErrInterrupted) {
-					return errors.Join(append(failed, writeSweeps(sweeps))...)
-				}
+				done(dir, r, err)
+			}
+			if ctx.Err() != nil {
+				return errors.Join(failed...)
 			}
 		}
 	}
-	failed = append(failed, writeSweeps(sweeps))
 	if err := errors.Join(failed...); err != nil {
 		return err
 	}
@@ -125,6 +138,27 @@ func runScenarios(cmd *cobra.Command, files []string, f runFlags) error {
 		return gateError{n: gatesFailed}
 	}
 	return nil
+}
+
+// runSweep runs a sweep whole, its points repeated f.repeat times, each
+// run summed up as it ends.
+func runSweep(ctx context.Context, cmd *cobra.Command, s *scenario.Scenario, f runFlags, opts runner.Options, gatesFailed *int) error {
+	_, err := runner.Sweep(ctx, s, runner.SweepOptions{Dir: filepath.Join(f.out, s.Name), Repeat: f.repeat,
+		Run: func(ctx context.Context, s *scenario.Scenario, dir string) (*result.Result, error) {
+			p := newPrinter(cmd.ErrOrStderr(), f.quiet)
+			o := opts
+			o.Dir, o.Progress, o.ProgressEvery = dir, p.status, p.every
+			r, err := runner.Run(ctx, s, o)
+			p.end()
+			return r, err
+		},
+		Done: func(dir string, r *result.Result, err error) {
+			summarize(cmd.OutOrStdout(), dir, r, err)
+			if r != nil {
+				*gatesFailed += gate.Failed(r.Gates)
+			}
+		}})
+	return err
 }
 
 // gateError says that the runs completed and some gates failed.
@@ -137,36 +171,8 @@ func (e gateError) Error() string {
 	return fmt.Sprintf("%d gates failed", e.n)
 }
 
-// point is one run of a scenario: itself, or one worker count of a sweep.
-type point struct {
-	s   *scenario.Scenario
-	dir string
-}
-
-func points(s *scenario.Scenario, dir string) []point {
-	if len(s.Sweep) == 0 {
-		return []point{{s, dir}}
-	}
-	out := make([]point, len(s.Sweep))
-	for i, n := range s.Sweep {
-		out[i] = point{s.At(n), filepath.Join(dir, report.SweepPointDir(n))}
-	}
-	return out
-}
-
-// writeSweeps writes each sweep's scaling chart and table beside its points.
-func writeSweeps(sweeps map[string][]*result.Result) error {
-	var errs []error
-	for dir, pts := range sweeps {
-		if len(pts) < 2 {
-			continue // an interrupted sweep with one point has nothing to scale
-		}
-		if err := report.WriteSweep(dir, pts); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
-}
+// isSweep says whether s varies the worker count or the rate.
+func isSweep(s *scenario.Scenario) bool { return len(s.Sweep) > 0 || s.Rates != nil }
 
 // loadScenarios checks the flags and every file, and reports every problem
 // at once, before anything runs.

@@ -437,3 +437,34 @@ func TestRunSweep(t *testing.T) {
 		}
 	}
 }
+
+// A rate sweep with --repeat runs each rate K times into rate-R/run-NN and
+// writes its table, chart and sweep.json; a bad objective exits 2 first.
+func TestRunRateSweep(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	dir := t.TempDir()
+	file := writeFile(t, dir, "s.yaml", goodRaw+"sweep: {rate: [100, 200], slo: \"p99 < 1s\"}\n")
+	if code := run([]string{"run", file, "--out", out, "--quiet", "--repeat", "2"}); code != exitOK {
+		t.Fatalf("exit %d, want %d", code, exitOK)
+	}
+	for _, rt := range []int{100, 200} {
+		for _, rep := range []string{"run-01", "run-02"} {
+			r, err := result.Read(filepath.Join(out, "tiny", fmt.Sprintf("rate-%d", rt), rep, "result.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Workloads[0].PlannedRate != float64(rt) {
+				t.Errorf("rate-%d/%s: planned %g", rt, rep, r.Workloads[0].PlannedRate)
+			}
+		}
+	}
+	for _, f := range []string{"sweep.md", "sweep.json", "latency-vs-rate.png"} {
+		if _, err := os.Stat(filepath.Join(out, "tiny", f)); err != nil {
+			t.Error(err)
+		}
+	}
+	bad := writeFile(t, dir, "bad.yaml", goodRaw+"sweep:\n  rate: auto\n  slo: \"p99 < 5 parsecs\"\n")
+	if code := run([]string{"run", bad, "--out", out, "--quiet"}); code != exitUsage {
+		t.Errorf("a bad objective: exit %d, want %d", code, exitUsage)
+	}
+}

@@ -41,7 +41,7 @@ func loadScenario(path string) (*scenario.Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := errors.Join(gate.Check(s), runner.Check(s)); err != nil {
+	if err := errors.Join(gate.Check(s), runner.Check(s), runner.CheckSweep(s)); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nngbench/nngbench/harness/engine"
 	"github.com/nngbench/nngbench/harness/history"
+	"github.com/nngbench/nngbench/harness/peer"
 	"github.com/nngbench/nngbench/harness/record"
 )
 
@@ -22,9 +23,13 @@ func runReqRep(ctx context.Context, spec Spec, _ kind, w *wiring) (*engine.Outco
 	if err := w.hub.SetOption(mangos.OptionRetryTime, time.Duration(0)); err != nil {
 		return nil, err
 	}
-	// As many echoes as requests can be in flight.
-	echoes, err := serveContexts(w, spec.Concurrency, func(c mangos.Context, peer int) {
-		echo(c, slices.Contains(spec.Silent, peer))
+	// As many echoes as requests can be in flight, each peer's through its one server.
+	services := make([]*peer.Service, len(w.peers))
+	for i := range services {
+		services[i] = peer.NewService(spec.ServiceTime)
+	}
+	echoes, err := serveContexts(w, spec.Concurrency, func(c mangos.Context, p int) {
+		echo(c, slices.Contains(spec.Silent, p), services[p])
 	})
 	if err != nil {
 		return nil, err
@@ -69,9 +74,9 @@ func serveContexts(w *wiring, n int, serve func(c mangos.Context, peer int)) (wa
 	return wg.Wait, nil
 }
 
-// echo answers every request with its own payload until the socket closes; a silent one reads
-// and answers none.
-func echo(c mangos.Context, silent bool) {
+// echo answers every request with its own payload, once s has served it, until the socket
+// closes; a silent one reads and answers none.
+func echo(c mangos.Context, silent bool, s *peer.Service) {
 	defer c.Close()
 	for {
 		m, err := c.Recv()
@@ -80,6 +85,9 @@ func echo(c mangos.Context, silent bool) {
 		}
 		if err != nil || silent {
 			continue
+		}
+		if s != nil {
+			s.Serve(peer.Arrival(m, time.Now()))
 		}
 		if err := c.Send(m); errors.Is(err, mangos.ErrClosed) {
 			return

@@ -40,6 +40,9 @@ type Spec struct {
 	// survey only: each of their surveys is lost for them, each request sent to them times out.
 	// Nil: all answer.
 	Silent []int
+	// ServiceTime, reqrep only, makes each replier serve one request at a time, taking this
+	// long for each (peer.Service): a capacity of 1/ServiceTime per replier. 0: echo at once.
+	ServiceTime time.Duration
 	// Procs, if set, runs the peers (receivers, repliers, respondents) as processes of their
 	// own, `nngbench peer`; nil runs them as goroutines of this process. The figures mean the
 	// same either way.
@@ -94,6 +97,9 @@ func (s Spec) Validate() error {
 			bad("silent peer %d: not one of %d repliers or respondents", p, max(s.Peers, 1))
 		}
 	}
+	if s.ServiceTime < 0 || (s.ServiceTime > 0 && s.Pattern != scenario.PatternReqRep) {
+		bad("service time %v: only reqrep's repliers have one, and it must be >= 0", s.ServiceTime)
+	}
 	if s.Procs != nil && s.Procs.Bin == "" {
 		bad("procs: no program to run the peers with")
 	}
@@ -112,6 +118,6 @@ func (s Spec) Validate() error {
 // peerOptions are the options of peer process i of s, dialling addr.
 func (s Spec) peerOptions(addr string, i int) peer.Options {
 	return peer.Options{Pattern: s.Pattern, Role: peer.Role(s.Pattern), Addr: addr, Index: i,
-		Concurrency: s.Concurrency, Silent: slices.Contains(s.Silent, i),
+		Concurrency: s.Concurrency, Silent: slices.Contains(s.Silent, i), ServiceTime: s.ServiceTime,
 		Max: peer.MaxFor(s.Warmup + s.Duration + s.Grace + s.Timeout)}
 }

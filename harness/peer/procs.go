@@ -73,6 +73,9 @@ func Args(o Options) []string {
 	if o.Silent {
 		args = append(args, "--silent")
 	}
+	if o.ServiceTime > 0 {
+		args = append(args, "--service-time", o.ServiceTime.String())
+	}
 	return args
 }
 

@@ -54,6 +54,9 @@ type Options struct {
 	Concurrency int
 	// Silent makes a replier (respondent) read every request (survey) and answer none.
 	Silent bool
+	// ServiceTime, reqrep only, makes the replier serve one request at a time, taking this
+	// long for each (see Service); 0 answers at once.
+	ServiceTime time.Duration
 	// Max ends the peer, with its report, after this long even if never told; default
 	// DefaultMax.
 	Max time.Duration
@@ -79,6 +82,8 @@ func (o Options) check() (Options, error) {
 		return o, fmt.Errorf("%w: %s: an inproc address is not reachable from another process", ErrOptions, o.Addr)
 	case o.Index < 0:
 		return o, fmt.Errorf("%w: index %d: must be >= 0", ErrOptions, o.Index)
+	case o.ServiceTime < 0 || (o.ServiceTime > 0 && o.Pattern != scenario.PatternReqRep):
+		return o, fmt.Errorf("%w: service time %v: only a reqrep replier has one, and it must be >= 0", ErrOptions, o.ServiceTime)
 	}
 	o.Concurrency = max(o.Concurrency, 1)
 	if o.Max <= 0 {
@@ -106,6 +111,7 @@ type peerServer struct {
 	count   atomic.Int64 // messages received, copies included: the run's drain polls it
 	errs    atomic.Int64
 	logs    []*arrivalLog // one per goroutine
+	service *Service      // nil: answer at once
 	wg      sync.WaitGroup
 }
 
@@ -118,7 +124,7 @@ func Serve(ctx context.Context, o Options, in io.Reader, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	p := &peerServer{o: o}
+	p := &peerServer{o: o, service: NewService(o.ServiceTime)}
 	if err := p.dial(ctx); err != nil {
 		return err
 	}
@@ -234,6 +240,9 @@ func (p *peerServer) echo(c mangos.Context, log *arrivalLog) {
 		if p.o.Silent {
 			m.Free()
 			continue
+		}
+		if p.service != nil {
+			p.service.Serve(Arrival(m.Body, time.Unix(0, at)))
 		}
 		if survey {
 			m.Body = binary.BigEndian.AppendUint32(m.Body, uint32(p.o.Index)) //nolint:gosec // checked >= 0

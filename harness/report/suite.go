@@ -15,6 +15,17 @@ import (
 // pointDir matches the folder of one point of a sweep (SweepPointDir).
 var pointDir = regexp.MustCompile(`^workers-[0-9]+$`)
 
+// ratePointDir matches the folder of a point of a rate sweep (rate-R, or a
+// search's step-NN): those runs are the sweep's, which its sweep.json and
+// sweep.md sum up, and are left out of the suite's tables.
+var ratePointDir = regexp.MustCompile(`^(rate-[0-9.]+|step-[0-9]+)$`)
+
+// inRateSweep says whether the folder dir (slash-separated) is, or is
+// under, a point of a rate sweep.
+func inRateSweep(dir string) bool {
+	return slices.ContainsFunc(strings.Split(dir, "/"), ratePointDir.MatchString)
+}
+
 // run is one result.json of the suite.
 type run struct {
 	r     *result.Result
@@ -60,7 +71,8 @@ func Suite(root, link string) ([]byte, error) {
 // for each point of a sweep. link is the path from the folder of the
 // Markdown to root (slash-separated; "reports/latest" for RESULTS.md at the
 // repository root), and every link is link/<folder>/report.md or sweep.md.
-// Runs come in path order, so the same tree gives the same bytes.
+// Runs come in path order, so the same tree gives the same bytes. The
+// points of rate sweeps are left out (see ratePointDir).
 func SuiteMarkdown(root, link string, entries []result.Entry) ([]byte, error) {
 	runs := make([]run, 0, len(entries))
 	for _, e := range entries {
@@ -72,6 +84,9 @@ func SuiteMarkdown(root, link string, entries []result.Entry) ([]byte, error) {
 			return nil, fmt.Errorf("report: suite: %s is not under %s", e.Path, root)
 		}
 		u := run{r: e.Result, dir: filepath.ToSlash(rel)}
+		if inRateSweep(u.dir) {
+			continue
+		}
 		if parent := path.Dir(u.dir); pointDir.MatchString(path.Base(u.dir)) && parent != "." {
 			u.sweep = parent
 		}

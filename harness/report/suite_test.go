@@ -85,3 +85,28 @@ func TestSuiteErrors(t *testing.T) {
 		t.Error("SuiteMarkdown took a result from outside its root")
 	}
 }
+
+// The runs of a rate sweep (rate-R, step-NN, and their run-NN) belong to
+// its sweep.md: the suite's tables leave them out, byte for byte.
+func TestSuiteLeavesOutRateSweepPoints(t *testing.T) {
+	t.Parallel()
+	root := suiteTree(t)
+	want, err := report.Suite(root, "reports/latest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{"knee/step-01", "knee/step-02/run-01", "fixed/rate-1000", "fixed/rate-2500.5/run-02"} {
+		r := fixture()
+		r.Scenario = "knee-point"
+		if err := result.Write(filepath.Join(root, dir), r, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := report.Suite(root, "reports/latest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("the rate sweeps' points changed the suite:\n%s", got)
+	}
+}

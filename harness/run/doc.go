@@ -23,6 +23,13 @@
 // which the fault timeline counts its at from; each workload's own window
 // starts a few milliseconds later, once its sockets are connected.
 //
+// Sweep runs a scenario's sweep, one Run per point: worker counts
+// (workers-N), fixed rates (rate-R) or a search for the highest rate each
+// swept workload sustains within its SLO (step-NN: doubling, then
+// bisection, at most max_steps runs), each point repeated K times
+// (run-01 ... run-K) if asked; then the sweep's sweep.md and charts, and
+// for rates sweep.json with every point's verdict and each knee.
+//
 // Interrupting a run (cancelling its context) stops the load, heals the
 // faults, stops every process of the cluster and still writes result.json
 // and the report, marked invalid, with what was measured until then.

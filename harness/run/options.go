@@ -71,6 +71,11 @@ type Options struct {
 	// Commit is the nngbench commit recorded in result.json; "" takes the
 	// one the binary was built from, if Go recorded it.
 	Commit string
+	// NoReport leaves out report.md and its charts, which take longer to
+	// draw than a short run takes to measure; result.json and the
+	// histograms are written all the same, and `nngbench report DIR`
+	// draws the report from them later.
+	NoReport bool
 }
 
 func (o Options) withDefaults(s *scenario.Scenario) Options {

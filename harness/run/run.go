@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -274,7 +275,7 @@ func (r *runner) runWorkloads(ctx context.Context) []outcome {
 				outs[i].out, outs[i].err = r.o.Impl(ctx, implload.Spec{Spec: spec, Endpoint: w.Endpoint, Task: w.Task, Via: w.Via}, r.cluster)
 				return
 			}
-			raw := load.Spec{Spec: spec, Transport: r.s.Transport, Peers: r.s.Workers}
+			raw := load.Spec{Spec: spec, Transport: r.s.Transport, Peers: r.s.Workers, ServiceTime: w.ServiceTime}
 			// inproc sockets meet in memory: its raw peers stay in this process, as its workers do.
 			if r.o.Peer != "" && r.s.Transport != scenario.TransportInproc {
 				raw.Procs = &peer.Procs{Bin: r.o.Peer, Stderr: r.peerLog}
@@ -305,6 +306,18 @@ func (r *runner) spec(i int, w scenario.Workload) engine.Spec {
 	return spec
 }
 
+// ratePerSender is the share of a raw open-loop request rate one sender
+// keeps while round trips take up to 4 ms: a rate sweep's higher rates
+// get more senders, so that its knee is the system's, not the number of
+// requests the harness lets be in flight (the suite's fixed rates keep
+// one per worker, at least 4).
+const ratePerSender = 250
+
+// serviceSenders is how many requests per replier with a service time
+// may be in flight: a backlog of 64 service times before the senders, not
+// the repliers, hold the rate back.
+const serviceSenders = 64
+
 func hasRaw(s *scenario.Scenario) bool {
 	for _, w := range s.Workloads {
 		if w.Mode == scenario.ModeRaw {
@@ -318,16 +331,21 @@ func hasRaw(s *scenario.Scenario) bool {
 // loop how many messages may be outstanding (0: implload's default, which
 // covers requests and surveys held up to their deadlines by a fault). Closed
 // loop: its concurrency. Raw open loop: one, except for request/reply,
-// where each sender waits for its reply and one per worker (at least 4)
-// keeps the schedule when replies slow down.
+// where each sender waits for its reply and one per worker (at least 4,
+// and one per ratePerSender) keeps the schedule when replies slow down; repliers with a service time
+// queue requests by design, and serviceSenders per worker keep the
+// schedule while they do, so that the repliers, not the senders, are what
+// an overload finds.
 func senders(w scenario.Workload, workers int) int {
 	switch {
 	case w.Concurrency > 0:
 		return w.Concurrency
 	case w.Mode == scenario.ModeImpl:
 		return 0
+	case w.Pattern == scenario.PatternReqRep && w.ServiceTime > 0:
+		return serviceSenders * workers
 	case w.Pattern == scenario.PatternReqRep:
-		return max(workers, 4)
+		return max(workers, 4, int(math.Ceil(w.Rate.PerSecond/ratePerSender)))
 	default:
 		return 1
 	}
@@ -349,6 +367,9 @@ func (r *runner) write() (*result.Result, error) {
 		if err := record.WriteLogFile(r.o.Dir, l); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if r.o.NoReport {
+		return res, errors.Join(errs...)
 	}
 	if err := report.Write(r.o.Dir, res); err != nil {
 		errs = append(errs, err)

@@ -15,14 +15,18 @@ func (s *Scenario) YAML() ([]byte, error) {
 		Name: s.Name, Description: s.Description, Transport: string(s.Transport),
 		Seed: s.Seed, Warmup: nonZero(s.Warmup), Duration: s.Duration.String(), Interval: nonZero(s.Interval), Cluster: fileClusterOf(s.Cluster),
 	}
-	if len(s.Sweep) > 0 {
+	switch {
+	case s.Rates != nil:
+		out.Workers, out.Sweep = s.Workers, fileRateSweepOf(s.Rates)
+	case len(s.Sweep) > 0:
 		out.Sweep = &fileSweep{Workers: s.Sweep}
-	} else {
+	default:
 		out.Workers = s.Workers
 	}
 	for _, w := range s.Workloads {
 		fw := fileWorkload{Name: w.Name, Pattern: string(w.Pattern), Mode: string(w.Mode),
-			Concurrency: w.Concurrency, Size: w.Size.String(), Endpoint: w.Endpoint, Task: w.Task, Via: w.Via}
+			Concurrency: w.Concurrency, Size: w.Size.String(), Endpoint: w.Endpoint, Task: w.Task, Via: w.Via,
+			ServiceTime: nonZero(w.ServiceTime)}
 		if w.Rate.PerSecond > 0 {
 			fw.Rate = w.Rate.String()
 		}
@@ -65,7 +69,30 @@ type fileScenario struct {
 }
 
 type fileSweep struct {
-	Workers []int `yaml:"workers,flow"`
+	Workers  []int    `yaml:"workers,flow,omitempty"`
+	Rate     any      `yaml:"rate,omitempty"` // "auto", or a list of N/s
+	SLO      []string `yaml:"slo,omitempty"`
+	Workload []string `yaml:"workload,flow,omitempty"`
+	Start    string   `yaml:"start,omitempty"`
+	MaxSteps int      `yaml:"max_steps,omitempty"`
+}
+
+func fileRateSweepOf(r *RateSweep) *fileSweep {
+	fs := &fileSweep{Workload: r.Workloads, MaxSteps: r.MaxSteps, Rate: "auto"}
+	if !r.Auto {
+		rates := make([]string, len(r.Rates))
+		for i, x := range r.Rates {
+			rates[i] = Rate{PerSecond: x}.String()
+		}
+		fs.Rate = rates
+	}
+	for _, g := range r.SLO {
+		fs.SLO = append(fs.SLO, g.Expr)
+	}
+	if r.Start > 0 {
+		fs.Start = Rate{PerSecond: r.Start}.String()
+	}
+	return fs
 }
 
 type fileCluster struct {
@@ -91,6 +118,7 @@ type fileWorkload struct {
 	Endpoint    string `yaml:"endpoint,omitempty"`
 	Via         string `yaml:"via,omitempty"`
 	Task        string `yaml:"task,omitempty"`
+	ServiceTime string `yaml:"service_time,omitempty"`
 }
 
 type fileFault struct {

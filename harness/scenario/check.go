@@ -18,13 +18,14 @@ func (d *decoder) check(s *Scenario, targets [][]target) {
 	if d.has("workloads") && len(s.Workloads) == 0 && !d.mark("workloads").bad {
 		d.report("workloads", 0, nil, "at least one workload is required")
 	}
-	d.checkSweep(s)
 	d.checkInterval(s)
 	d.checkCluster(s.Cluster)
 	for i := range s.Workloads {
 		d.checkWorkload(&s.Workloads[i], index("workloads", i))
+		d.checkServiceTime(&s.Workloads[i], index("workloads", i))
 	}
 	d.nameWorkloads(s.Workloads)
+	d.checkSweep(s) // after the names: a rate sweep names its workloads
 	for i := range s.Faults {
 		p := index("faults", i)
 		if d.mark(p).bad { // not a mapping: said so already
@@ -64,25 +65,6 @@ func (d *decoder) checkControlPlane(s *Scenario) {
 			d.report(index("workloads", i)+".pattern", 0, nil,
 				"%s in mode impl drives the control plane through its Go API: it needs cluster.controlplane: embedded", w.Pattern)
 		}
-	}
-}
-
-// checkSweep makes a sweep's smallest count the scenario's Workers, so that
-// fault targets are checked against every point of it.
-func (d *decoder) checkSweep(s *Scenario) {
-	const p = "sweep.workers"
-	switch {
-	case !d.has("sweep") || d.mark("sweep").bad:
-		return
-	case !d.has(p):
-		d.report(p, 0, nil, "required in a sweep")
-	case d.has("workers"):
-		d.report("workers", 0, nil, "a sweep is given too: it sets the worker count of each run")
-	case !d.has(p+"[1]") && !d.mark(p).bad: // with two or more written, a bad one was reported already
-		d.report(p, 0, nil, "a sweep needs at least two worker counts")
-	}
-	if len(s.Sweep) > 0 {
-		s.Workers = s.Sweep[0]
 	}
 }
 

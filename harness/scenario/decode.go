@@ -34,7 +34,7 @@ func (d *decoder) scenario(root *yaml.Node) (*Scenario, [][]target) {
 				s.Workers = int(n)
 			}
 		},
-		"sweep": func(v *yaml.Node, p string) { s.Sweep = d.sweep(v, p) },
+		"sweep": func(v *yaml.Node, p string) { d.sweep(v, p, s) },
 		"transport": func(v *yaml.Node, p string) {
 			if t, ok := parsed(d, v, p, "a transport", ParseTransport); ok {
 				s.Transport = t
@@ -126,26 +126,6 @@ func (d *decoder) cluster(n *yaml.Node, path string) Cluster {
 	return c
 }
 
-// sweep decodes `sweep: {workers: [1, 2, 4]}`; check compares it with
-// workers.
-func (d *decoder) sweep(n *yaml.Node, path string) []int {
-	var counts []int
-	d.mapping(n, path, fields{
-		"workers": func(v *yaml.Node, p string) {
-			d.list(v, p, func(v *yaml.Node, p string) {
-				if c, ok := d.integer(v, p, 1, MaxWorkers); ok {
-					if len(counts) > 0 && int(c) <= counts[len(counts)-1] {
-						d.report(p, 0, nil, "must be above the count before it (%d): list worker counts in increasing order", counts[len(counts)-1])
-						return
-					}
-					counts = append(counts, int(c))
-				}
-			})
-		},
-	})
-	return counts
-}
-
 func (d *decoder) workload(n *yaml.Node, path string) Workload {
 	w := Workload{Line: n.Line}
 	mappingOf(d, n, path, workloadFields, &w)
@@ -192,6 +172,10 @@ var workloadFields = table[Workload]{
 		default:
 			d.report(p, 0, nil, "want %s or %s, got %q", ViaDirect, ViaControlPlane, e)
 		}
+	},
+	// A replier's fixed time per request, for a system of known capacity.
+	"service_time": func(d *decoder, w *Workload, v *yaml.Node, p string) {
+		w.ServiceTime, _ = d.duration(v, p, true)
 	},
 }
 

@@ -28,6 +28,7 @@ func FuzzParse(f *testing.F) {
 		head + "faults:\n  - {at: 1s, kind: latency, latency: 5ms, target: [worker-1, controlplane]}\n",
 		"name: m\nduration: 5s\nworkloads:\n  - &b {pattern: reqrep, rate: 5/s}\n  - {<<: [*b, *b], size: 1B..64MiB}\n",
 		"name: x\nduration: 1s\nworkloads:\n  - {pattern: pushpull, rate: 1e3/min, task: sleep}\n",
+		head + "sweep: {rate: auto, slo: [\"p99 < 5ms\"], start: 10/s, max_steps: 4}\n",
 		"- a\n", "a: [", "", "---\n...\n", "name: x: y",
 	} {
 		f.Add([]byte(seed))

@@ -40,7 +40,10 @@ type Scenario struct {
 	Workers     int // worker processes, 1..1024; a sweep's smallest count
 	// Sweep lists the worker counts of a scaling sweep, increasing: the
 	// scenario runs once per count (see At). Nil for a single run.
-	Sweep     []int
+	Sweep []int
+	// Rates is a sweep of the offered rate instead (see RateSweep); nil
+	// when the rate does not vary.
+	Rates     *RateSweep
 	Transport Transport
 	Seed      int64 // for every random choice of the run, so a run can be repeated
 	Warmup    time.Duration
@@ -122,8 +125,12 @@ type Workload struct {
 	// the control plane's relay (client -> control plane -> worker and
 	// back), the path of a client that reaches the cluster only through
 	// its control plane.
-	Via  string
-	Line int // where it starts in the file, for messages about it later
+	Via string
+	// ServiceTime, raw reqrep only, makes each replier answer one request
+	// at a time and take this long for each: a capacity of 1/ServiceTime
+	// requests per second per replier. Zero: repliers echo at once.
+	ServiceTime time.Duration
+	Line        int // where it starts in the file, for messages about it later
 }
 
 // Values of Workload.Via.
@@ -262,7 +269,9 @@ func allWorkers(n int) []string {
 // prints the name beside it.
 func (s *Scenario) Summary() string {
 	var b strings.Builder
-	if len(s.Sweep) > 0 {
+	if s.Rates != nil {
+		fmt.Fprintf(&b, "%s; %d worker%s, %s, %v each", s.Rates.summary(), s.Workers, plural(s.Workers), s.Transport, s.Duration)
+	} else if len(s.Sweep) > 0 {
 		fmt.Fprintf(&b, "sweep of %s workers, %s, %v each", joinInts(s.Sweep), s.Transport, s.Duration)
 	} else {
 		fmt.Fprintf(&b, "%d worker%s, %s, %v", s.Workers, plural(s.Workers), s.Transport, s.Duration)

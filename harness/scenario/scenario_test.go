@@ -359,6 +359,15 @@ func withoutLines(s *scenario.Scenario) scenario.Scenario {
 	for i := range c.Gates {
 		c.Gates[i].Line = 0
 	}
+	if s.Rates != nil {
+		rs := *s.Rates
+		rs.Line = 0
+		rs.SLO = append([]scenario.Gate(nil), rs.SLO...)
+		for i := range rs.SLO {
+			rs.SLO[i].Line = 0
+		}
+		c.Rates = &rs
+	}
 	return c
 }
 

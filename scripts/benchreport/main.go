@@ -73,6 +73,9 @@ func run(o options, h header) error {
 	if err := writeSuite(&buf, o.suite, o.out); err != nil {
 		return err
 	}
+	if err := writeKnees(&buf, o.suite, o.out); err != nil {
+		return err
+	}
 	if err := writeFidelity(&buf, o.fidelity); err != nil {
 		return err
 	}
