@@ -35,7 +35,7 @@ vet:
 	$(GO) vet $(PKGS)
 
 test: fmt-check vet
-	$(GO) test -race -count=1 -timeout 10m $(PKGS)
+	$(GO) test -race -count=1 -timeout 20m $(PKGS)
 
 # A short run of every fuzz target (Go runs one target per invocation).
 # Budgets are execution counts, not durations: Go 1.26's fuzz coordinator
