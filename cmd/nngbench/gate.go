@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -74,36 +75,10 @@ which baseline was used and why.`,
 				return usageError{err}
 			}
 			rep.Provenance = provenance
-			if err := rep.WriteText(cmd.OutOrStdout()); err != nil {
+			if err := writeGate(cmd.OutOrStdout(), rep, markdown, charts); err != nil {
 				return err
 			}
-			if markdown != "" {
-				var b strings.Builder
-				if err := rep.WriteMarkdown(&b); err != nil {
-					return err
-				}
-				if err := os.WriteFile(markdown, []byte(b.String()), 0o644); err != nil {
-					return fmt.Errorf("gate: %w", err)
-				}
-			}
-			if charts != "" {
-				if err := writeCharts(charts, baseline, candidate); err != nil {
-					return fmt.Errorf("gate: --charts: %w", err)
-				}
-			}
-			switch rep.Verdict {
-			case gate.Regression:
-				return errors.New(rep.Summary()) // exitGate
-
-			case gate.Incomparable:
-				return usageError{errors.New(rep.Summary())}
-			case gate.Pass:
-			}
-			if len(ab.candGates) > 0 {
-				// As nngbench run does: a scenario's own gates fail the job.
-				return fmt.Errorf("gate: the candidate's scenario gates failed in %s", strings.Join(ab.candGates, ", "))
-			}
-			return nil
+			return gateVerdict(rep, ab.candGates)
 		},
 	}
 	f := cmd.Flags()
@@ -115,6 +90,45 @@ which baseline was used and why.`,
 	f.StringVar(&charts, "charts", "", "also draw, per scenario in both, DIR/<scenario>/compare.png and compare.md of the runs' medians")
 	ab.register(f)
 	return cmd
+}
+
+// writeGate prints rep, and writes its Markdown and charts where asked.
+func writeGate(out io.Writer, rep *gate.Report, markdown, charts string) error {
+	if err := rep.WriteText(out); err != nil {
+		return err
+	}
+	if markdown != "" {
+		var b strings.Builder
+		if err := rep.WriteMarkdown(&b); err != nil {
+			return err
+		}
+		if err := os.WriteFile(markdown, []byte(b.String()), 0o644); err != nil {
+			return fmt.Errorf("gate: %w", err)
+		}
+	}
+	if charts != "" {
+		if err := writeCharts(charts, rep.Baseline, rep.Candidate); err != nil {
+			return fmt.Errorf("gate: --charts: %w", err)
+		}
+	}
+	return nil
+}
+
+// gateVerdict is the command's error for rep's verdict: a regression
+// (exit 1), incomparable input (exit 2), or the candidate's own scenario
+// gates failing in candGates (exit 1, as nngbench run does).
+func gateVerdict(rep *gate.Report, candGates []string) error {
+	switch rep.Verdict {
+	case gate.Regression:
+		return errors.New(rep.Summary()) // exitGate
+	case gate.Incomparable:
+		return usageError{errors.New(rep.Summary())}
+	case gate.Pass:
+	}
+	if len(candGates) > 0 {
+		return fmt.Errorf("gate: the candidate's scenario gates failed in %s", strings.Join(candGates, ", "))
+	}
+	return nil
 }
 
 // writeCharts draws candidate against baseline for each scenario both have,

@@ -213,7 +213,7 @@ func Build(ctx context.Context, repo, commit, cache string, log io.Writer) (bin 
 	if err != nil {
 		return "", false, fmt.Errorf("ab: cache: %w", err)
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }()
 	cmd := exec.CommandContext(ctx, "go", "build", "-buildvcs=true", "-o", tmp+string(filepath.Separator), "./cmd/...")
 	cmd.Dir = tree
 	if b, err := cmd.CombinedOutput(); err != nil {

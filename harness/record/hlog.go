@@ -30,11 +30,6 @@ type Log struct {
 	Tagged map[string]*Recorder
 }
 
-// nsPerMs is the log's value unit per millisecond: interval logs hold
-// nanoseconds, the unit HistogramLogAnalyzer's default ratio (1e6) shows
-// in milliseconds.
-const nsPerMs = int64(time.Millisecond)
-
 // WriteTo writes l in HdrHistogram's interval log format 1.3 (V2
 // compressed histograms, base64): a comment naming the workload, the
 // start time (the measured window's), a legend, then one line per interval,

@@ -388,7 +388,7 @@ func band(p *plot.Plot, upper, lower plotter.XYs, i int) error {
 		return err
 	}
 	poly.Color = lighter(colour(i))
-	poly.LineStyle.Width = 0
+	poly.Width = 0
 	p.Add(poly)
 	return nil
 }

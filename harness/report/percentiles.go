@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -70,7 +69,7 @@ func readHgrm(path string) (plotter.XYs, error) {
 			if err := errors.Join(err1, err2); err != nil || p < 0 || p > 1 {
 				return nil, fmt.Errorf("%s:%d: not a value and a percentile in [0,1]: %q", path, n, s.Text())
 			}
-			x := math.Inf(1)
+			var x float64
 			if p < 1 {
 				x = 1 / (1 - p)
 			} else if len(xys) > 0 {

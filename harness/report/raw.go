@@ -118,6 +118,7 @@ func workloadOps(tapes [][]history.Op, start int64) []rawPoint {
 					o = outcomeTimeout
 				}
 				add(op.T1, op.T2, o)
+			default: // sends are drawn by their outcome, not on their own
 			}
 		}
 	}

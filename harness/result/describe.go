@@ -24,7 +24,7 @@ func fits(kind byte, raw []byte, t reflect.Type) bool {
 		case "a number":
 			return true
 		case "a whole number":
-			return bytes.IndexAny(raw, ".eE") < 0
+			return !bytes.ContainsAny(raw, ".eE")
 		}
 	case tokTrue, tokFalse:
 		return t.Kind() == reflect.Bool

@@ -270,3 +270,23 @@ func TestParseMergeBomb(t *testing.T) {
 	}
 	checkAllErrors(t, err)
 }
+
+// TestParseMergeOfItself: a mapping that merges itself (found by
+// FuzzParse: it expanded until the merge budget ran out, copying ever
+// longer lists, and hung the fuzzer) is an error at once. (YAML has no
+// forward references, so a mapping can only merge itself.)
+func TestParseMergeOfItself(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, workloads string }{
+		{"directly", "  - &b {<<: [*b, *b], pattern: reqrep, rate: 1/s}\n"},
+		{"alone", "  - &b {<<: *b, pattern: reqrep, rate: 1/s}\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := scenario.Parse("x.yaml", []byte("name: x\nduration: 1s\nworkloads:\n"+tc.workloads))
+			if err == nil || !strings.Contains(err.Error(), "a merge (<<) includes the mapping it is in") {
+				t.Fatalf("got %v, want the self-merge refused", err)
+			}
+			checkAllErrors(t, err)
+		})
+	}
+}

@@ -20,6 +20,10 @@ type decoder struct {
 	seen   marks  // by field path: "", "workloads[0]", "workloads[0].rate"
 	merges int    // keys that merges (<<) may still bring in
 	fatal  *Error // a problem after which the rest would be noise
+	// merging holds the mappings whose merges are being expanded: one met
+	// again merges itself (&a {<<: *a}), which would expand until the
+	// budget ran out, copying ever longer lists on the way.
+	merging map[*yaml.Node]bool
 }
 
 // mark is what the walk learnt about one field path.
@@ -340,6 +344,15 @@ type entry struct {
 // entries lists n's pairs with merge keys expanded: n's own keys first, as
 // they win over merged ones, then each merged mapping in order.
 func (d *decoder) entries(n *yaml.Node, path string) []entry {
+	if d.merging[n] {
+		d.report(path, n.Line, nil, "a merge (<<) includes the mapping it is in")
+		return nil
+	}
+	if d.merging == nil {
+		d.merging = map[*yaml.Node]bool{}
+	}
+	d.merging[n] = true
+	defer delete(d.merging, n)
 	own := make([]entry, 0, len(n.Content)/2)
 	var merged []entry
 	for i := 0; i+1 < len(n.Content); i += 2 {

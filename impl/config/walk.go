@@ -289,6 +289,7 @@ func (w *walk) member(key token, k string, first map[string]int, t reflect.Type,
 			}
 		case reflect.Map:
 			elem = t.Elem()
+		default: // a key under anything else is the value's own problem, reported there
 		}
 	}
 	tok, err := w.next()

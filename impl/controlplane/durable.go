@@ -13,6 +13,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/nngbench/nngbench/impl/api"
 )
@@ -77,7 +78,7 @@ func openBolt(dir string) (*boltStore, error) {
 		FreelistType:   bolt.FreelistMapType,
 	})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			err = errors.New("locked by another process")
 		}
 		return nil, fmt.Errorf("%w: open %s: %w", ErrStore, path, err)
