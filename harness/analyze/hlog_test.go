@@ -72,19 +72,20 @@ func TestCommittedHistoryLogs(t *testing.T) {
 }
 
 // TestIntervalFromHistory: the history's interval is the result's: the
-// committed run (1 s) analyzed at 100 ms has ten points for each of its
-// own, spaced 0.1 s, counting the same receipts.
+// committed run (a 10 s run, so 100 ms intervals) has ten points, spaced
+// 0.1 s, for each of the same history analyzed at 1 s, counting the same
+// receipts.
 func TestIntervalFromHistory(t *testing.T) {
 	h, err := history.ReadFile(filepath.Join("..", "..", "reports", "latest", "faults-combined"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h.Meta.Interval != time.Second {
-		t.Fatalf("committed history's interval %v, want 1s", h.Meta.Interval)
+	if h.Meta.Interval != 100*time.Millisecond {
+		t.Fatalf("committed history's interval %v, want 100ms (a run under a minute)", h.Meta.Interval)
 	}
-	coarse, _ := analyze.Result(h)
-	h.Meta.Interval = 100 * time.Millisecond
 	fine, _ := analyze.Result(h)
+	h.Meta.Interval = time.Second
+	coarse, _ := analyze.Result(h)
 	for i, w := range fine.Workloads {
 		c := coarse.Workloads[i]
 		var nc, nf int64
