@@ -128,11 +128,19 @@ func worker(t *testing.T, cp *controlplane.ControlPlane) {
 
 func startControlPlane(t *testing.T) *controlplane.ControlPlane {
 	t.Helper()
+	return startControlPlaneWith(t, func(*controlplane.Config) {})
+}
+
+// startControlPlaneWith starts a control plane on loopback port 0, its
+// config changed by edit first.
+func startControlPlaneWith(t *testing.T, edit func(*controlplane.Config)) *controlplane.ControlPlane {
+	t.Helper()
 	cfg := controlplane.Default()
 	m := &cfg.Messaging
 	m.BindAddress, m.PubAddress, m.TaskAddress = "tcp://127.0.0.1:0", "tcp://127.0.0.1:0", "tcp://127.0.0.1:0"
 	m.ResultAddress, m.AdminAddress = "tcp://127.0.0.1:0", "tcp://127.0.0.1:0"
 	cfg.MetricsAddress = "127.0.0.1:0"
+	edit(&cfg)
 	cp, err := controlplane.New(cfg, controlplane.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -276,20 +284,10 @@ func TestTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := controlplane.Default()
-	m := &cfg.Messaging
-	m.BindAddress, m.PubAddress, m.TaskAddress = "tcp://127.0.0.1:0", "tcp://127.0.0.1:0", "tcp://127.0.0.1:0"
-	m.ResultAddress, m.AdminAddress = "tcp://127.0.0.1:0", "tls+tcp://127.0.0.1:0"
-	m.TLS = cpTLS
-	cfg.MetricsAddress = "127.0.0.1:0"
-	cp, err := controlplane.New(cfg, controlplane.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cp.Close() })
-	if err := cp.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	cp := startControlPlaneWith(t, func(cfg *controlplane.Config) {
+		cfg.Messaging.AdminAddress = "tls+tcp://127.0.0.1:0"
+		cfg.Messaging.TLS = cpTLS
+	})
 	admin := cp.Addresses()["admin"]
 	code, out, stderr := cpctl("-admin", admin, "-timeout", wait.String(),
 		"-tls-cert", cli.CertFile, "-tls-key", cli.KeyFile, "-tls-ca", cli.CAFile, "nodes")

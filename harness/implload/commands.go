@@ -50,6 +50,16 @@ func dialCommands(ctx context.Context, c *cluster.Cluster, workers []string, tim
 // greet calls every worker's /health until it answers, so that no request
 // of the run waits for a connection.
 func greet(ctx context.Context, cli *reqrep.Client, workers []string) error {
+	return greetEach(ctx, workers, "", func(ctx context.Context, w string) error {
+		_, err := cli.Call(ctx, w, api.Health, nil)
+		return err
+	})
+}
+
+// greetEach calls call for every worker at once, each again until it
+// answers, for up to DefaultConnect; how names the path in the error of a
+// worker that never answered.
+func greetEach(ctx context.Context, workers []string, how string, call func(ctx context.Context, worker string) error) error {
 	ctx, cancel := context.WithTimeout(ctx, DefaultConnect)
 	defer cancel()
 	errs := make([]error, len(workers))
@@ -57,10 +67,10 @@ func greet(ctx context.Context, cli *reqrep.Client, workers []string) error {
 	for i, w := range workers {
 		wg.Go(func() {
 			for {
-				_, err := cli.Call(ctx, w, api.Health, nil)
+				err := call(ctx, w)
 				if err == nil || ctx.Err() != nil {
 					if err != nil {
-						errs[i] = fmt.Errorf("implload: %s never answered: %w", w, err)
+						errs[i] = fmt.Errorf("implload: %s never answered%s: %w", w, how, err)
 					}
 					return
 				}

@@ -6,13 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sync"
 	"time"
 
 	"github.com/nngbench/nngbench/harness/cluster"
 	"github.com/nngbench/nngbench/harness/engine"
-	"github.com/nngbench/nngbench/harness/history"
-	"github.com/nngbench/nngbench/harness/record"
 	"github.com/nngbench/nngbench/impl/api"
 	"github.com/nngbench/nngbench/impl/breaker"
 	"github.com/nngbench/nngbench/impl/reqrep"
@@ -35,33 +32,14 @@ func runRelay(ctx context.Context, spec Spec, c *cluster.Cluster, workers []stri
 		return nil, err
 	}
 	defer cli.Close()
-	pad := newPadding(spec.Size, spec.Seed)
-	tl := record.NewTimeline(spec.Warmup, spec.Duration)
-	s := newTape(spec, tl, workers, history.OwedOne)
-	drive(ctx, spec, tl, func(ctx context.Context, t engine.Tick) {
-		peer := int(t.Seq % uint64(len(workers)))
-		data, err := json.Marshal(api.Relay{Node: workers[peer], Endpoint: spec.Endpoint, Data: pad.json(t.Seq)})
+	return roundTrips(ctx, spec, workers, func(ctx context.Context, peer int, data json.RawMessage) error {
+		req, err := json.Marshal(api.Relay{Node: workers[peer], Endpoint: spec.Endpoint, Data: data})
 		if err != nil {
-			panic(err) // a struct of strings and valid JSON always marshals
+			return err // a struct of strings and valid JSON: never
 		}
-		actual := time.Now()
-		resp, err := cli.Call(ctx, relayPeer, api.AdminRelay, data)
-		at := time.Now()
-		if err != nil && ctx.Err() != nil {
-			return // cut short by the caller: neither a reply nor a failure
-		}
-		intended := t.Due(actual)
-		s.sent(0, t.Seq, peer, intended, actual, len(data))
-		switch {
-		case err == nil:
-			s.received(history.ReceiptOp(0, t.Seq, int32(peer), at.UnixNano(), len(resp.Data)), intended, actual) //nolint:gosec // peer < workers
-		case errors.Is(err, reqrep.ErrTimeout):
-			s.failed(t.Seq, peer, intended, at, true)
-		default: // an error reply (the relay's, or the worker's it carried), a lost connection
-			s.failed(t.Seq, peer, intended, at, false)
-		}
-	})
-	return s.outcome(), nil
+		_, err = cli.Call(ctx, relayPeer, api.AdminRelay, req)
+		return err
+	}), nil
 }
 
 // dialRelay is a client of the control plane's admin socket, with a relay
@@ -83,29 +61,15 @@ func dialRelay(ctx context.Context, c *cluster.Cluster, workers []string, timeou
 	if err := cli.AddPeer(relayPeer, admin); err != nil {
 		return nil, errors.Join(fmt.Errorf("implload: relay client: %w", err), cli.Close())
 	}
-	gctx, cancel := context.WithTimeout(ctx, DefaultConnect)
-	defer cancel()
-	errs := make([]error, len(workers))
-	var wg sync.WaitGroup
-	for i, w := range workers {
+	err = greetEach(ctx, workers, " through the control plane", func(ctx context.Context, w string) error {
 		data, err := json.Marshal(api.Relay{Node: w, Endpoint: api.Health})
 		if err != nil {
-			return nil, errors.Join(err, cli.Close())
+			return err
 		}
-		wg.Go(func() {
-			for {
-				_, err := cli.Call(gctx, relayPeer, api.AdminRelay, data)
-				if err == nil || gctx.Err() != nil {
-					if err != nil {
-						errs[i] = fmt.Errorf("implload: %s never answered through the control plane: %w", w, err)
-					}
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+		_, err = cli.Call(ctx, relayPeer, api.AdminRelay, data)
+		return err
+	})
+	if err != nil {
 		return nil, errors.Join(err, cli.Close())
 	}
 	return cli, nil

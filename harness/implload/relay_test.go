@@ -4,8 +4,6 @@ import (
 	"testing"
 	"time"
 
-	toxiclient "github.com/Shopify/toxiproxy/v2/client"
-
 	"github.com/nngbench/nngbench/harness/cluster"
 	"github.com/nngbench/nngbench/harness/scenario"
 )
@@ -38,13 +36,7 @@ func TestReqRepViaControlPlane(t *testing.T) {
 		t.Errorf("the admin socket received %d requests, the driver sent %d", got, sent)
 	}
 
-	base := medians(t, c, run(t, c, spec))
-	p := c.Proxy("worker-2", "commands")
-	if _, err := p.AddToxic("lat", "latency", "downstream", 1, toxiclient.Attributes{"latency": 20}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.RemoveToxic("lat") })
-	slow := medians(t, c, run(t, c, spec))
+	base, slow := withWorker2Latency(t, c, spec)
 	t.Logf("relayed p50 by worker, quiet %v, with the toxic %v", base, slow)
 	for _, w := range c.Workers() {
 		added := slow[w] - base[w]

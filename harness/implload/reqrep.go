@@ -2,6 +2,7 @@ package implload
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -24,6 +25,17 @@ func runReqRep(ctx context.Context, spec Spec, c *cluster.Cluster, workers []str
 		return nil, err
 	}
 	defer cli.Close()
+	return roundTrips(ctx, spec, workers, func(ctx context.Context, peer int, data json.RawMessage) error {
+		_, err := cli.Call(ctx, workers[peer], spec.Endpoint, data)
+		return err
+	}), nil
+}
+
+// roundTrips drives spec's commands, round robin over the workers by
+// sequence number, each sent with call and timed from its send to its
+// reply. Bytes are the request's padding, as raw mode's echo counts them
+// (result.Workload.BytesPerS), whichever path carried it.
+func roundTrips(ctx context.Context, spec Spec, workers []string, call func(ctx context.Context, peer int, data json.RawMessage) error) *engine.Outcome {
 	pad := newPadding(spec.Size, spec.Seed)
 	tl := record.NewTimeline(spec.Warmup, spec.Duration)
 	s := newTape(spec, tl, workers, history.OwedOne)
@@ -31,7 +43,7 @@ func runReqRep(ctx context.Context, spec Spec, c *cluster.Cluster, workers []str
 		peer := int(t.Seq % uint64(len(workers)))
 		data := pad.json(t.Seq)
 		actual := time.Now()
-		_, err := cli.Call(ctx, workers[peer], spec.Endpoint, data)
+		err := call(ctx, peer, data)
 		at := time.Now()
 		if err != nil && ctx.Err() != nil {
 			return // cut short by the caller: neither a reply nor a failure
@@ -40,14 +52,12 @@ func runReqRep(ctx context.Context, spec Spec, c *cluster.Cluster, workers []str
 		s.sent(0, t.Seq, peer, intended, actual, len(data))
 		switch {
 		case err == nil:
-			// The request's bytes, as raw mode's echo counts them
-			// (result.Workload.BytesPerS), not the reply's.
 			s.received(history.ReceiptOp(0, t.Seq, int32(peer), at.UnixNano(), len(data)), intended, actual) //nolint:gosec // peer < workers
 		case errors.Is(err, reqrep.ErrTimeout):
 			s.failed(t.Seq, peer, intended, at, true)
-		default: // an error reply, a lost connection
+		default: // an error reply (for the relay, its own or the worker's it carried), a lost connection
 			s.failed(t.Seq, peer, intended, at, false)
 		}
 	})
-	return s.outcome(), nil
+	return s.outcome()
 }

@@ -59,14 +59,7 @@ func TestReqRep(t *testing.T) {
 // leaves the other workers' within noise.
 func TestReqRepLatencyToxic(t *testing.T) {
 	c := startCluster(t, 3)
-	spec := reqrepSpec(300, 1500*time.Millisecond, nil)
-	base := medians(t, c, run(t, c, spec))
-	p := c.Proxy("worker-2", "commands")
-	if _, err := p.AddToxic("lat", "latency", "downstream", 1, toxiclient.Attributes{"latency": 20}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.RemoveToxic("lat") })
-	slow := medians(t, c, run(t, c, spec))
+	base, slow := withWorker2Latency(t, c, reqrepSpec(300, 1500*time.Millisecond, nil))
 	t.Logf("p50 by worker, quiet %v, with the toxic %v", base, slow)
 	for _, w := range c.Workers() {
 		added := slow[w] - base[w]
@@ -77,6 +70,20 @@ func TestReqRepLatencyToxic(t *testing.T) {
 			t.Errorf("%s: p50 moved by %v without a toxic, want within 2ms", w, added)
 		}
 	}
+}
+
+// withWorker2Latency runs spec on the quiet cluster, then again with 20 ms
+// of latency downstream on worker-2's commands link, and returns each
+// worker's p50 round trip of both runs.
+func withWorker2Latency(t *testing.T, c *cluster.Cluster, spec implload.Spec) (base, slow map[string]time.Duration) {
+	t.Helper()
+	base = medians(t, c, run(t, c, spec))
+	p := c.Proxy("worker-2", "commands")
+	if _, err := p.AddToxic("lat", "latency", "downstream", 1, toxiclient.Attributes{"latency": 20}); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = p.RemoveToxic("lat") }()
+	return base, medians(t, c, run(t, c, spec))
 }
 
 // medians is every worker's p50 round trip in o, checking that nothing

@@ -76,6 +76,9 @@ func run(o options, h header) error {
 	if err := writeKnees(&buf, o.suite, o.out); err != nil {
 		return err
 	}
+	if err := writeVia(&buf, o.suite, o.out); err != nil {
+		return err
+	}
 	if err := writeFidelity(&buf, o.fidelity); err != nil {
 		return err
 	}
