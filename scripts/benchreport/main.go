@@ -90,7 +90,7 @@ func run(o options, h header) error {
 
 func writeHeader(w io.Writer, o options, h header) {
 	inputs := []string{"`" + o.in + "`"}
-	for _, p := range []string{o.suite, o.fidelity} {
+	for _, p := range []string{o.suite, o.fidelity, o.scale} {
 		if p != "" {
 			inputs = append(inputs, "`"+p+"`")
 		}
