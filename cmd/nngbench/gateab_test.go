@@ -62,7 +62,8 @@ func TestGateAgainst(t *testing.T) {
 	}{
 		{"comment passes", comment, base, false, 0, []string{"baseline side: " + base[:12], "interleaved a b a b: 6 runs a side"}},
 		{"handler cost fails", slow, base, false, 1, []string{"regression", "commands"}},
-		{"no such ref falls back", comment, "no-such-ref", true, 0, []string{"the committed baseline", "no-such-ref could not be used"}},
+		{"no such ref falls back", comment, "no-such-ref", true, 0, []string{"the committed baseline", "no-such-ref could not be used",
+			"worse than the baseline's by more than 300%"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			git(t, repo, "checkout", "--quiet", tc.commit)
@@ -76,8 +77,10 @@ func TestGateAgainst(t *testing.T) {
 				"--out", out, "--cache", cache}
 			if tc.baseline {
 				// The fallback: the comment's own runs from the first case
-				// stand in for a committed baseline.
-				args = append(args, "--baseline", filepath.Join(first, "candidate"))
+				// stand in for a committed baseline. Measured minutes apart,
+				// not interleaved, they drift (p99 +64% seen here), which is
+				// why a fallback gets its own, wide margin, as in make gate.
+				args = append(args, "--baseline", filepath.Join(first, "candidate"), "--fallback-max-regression", "300%")
 			}
 			cmd := exec.Command(filepath.Join(bin, "nngbench"), args...)
 			cmd.Dir = repo
