@@ -125,7 +125,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		}
 	}
 	// The base must accept the candidate's files before anything runs.
-	if msg, err := program(ctx, out.BaseBin, "", append([]string{"validate"}, files...)...); err != nil {
+	if msg, err := program(ctx, out.BaseBin, append([]string{"validate"}, files...)...); err != nil {
 		return out, fmt.Errorf("%w: %s's nngbench refuses the scenarios: %s", ErrUnusable, short(base), msg)
 	}
 	if err := os.RemoveAll(o.Out); err != nil {
@@ -139,7 +139,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		}{{"base", out.BaseBin, out.BaseDir, true}, {"candidate", o.CandidateBin, out.CandDir, false}} {
 			fmt.Fprintf(o.Log, "ab: %s %s\n", side.name, run)
 			args := append([]string{"run", "--quiet", "--out", filepath.Join(side.dir, run)}, files...)
-			msg, err := program(ctx, side.bin, "", args...)
+			msg, err := program(ctx, side.bin, args...)
 			if err != nil && Completed(filepath.Join(side.dir, run), len(files)) {
 				// Exit 1 with every result written: the run completed and
 				// its scenario gates failed.
@@ -263,9 +263,8 @@ func git(ctx context.Context, repo string, args ...string) (string, error) {
 
 // program runs bin/nngbench with args and returns the tail of its output
 // when it fails.
-func program(ctx context.Context, bin, dir string, args ...string) (string, error) {
+func program(ctx context.Context, bin string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, filepath.Join(bin, "nngbench"), args...)
-	cmd.Dir = dir
 	b, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Sprintf("%v: %s", err, tail(b)), err

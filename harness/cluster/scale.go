@@ -1,15 +1,12 @@
 package cluster
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/shirou/gopsutil/v4/process"
 )
 
 // StartTimes is how long the cluster took to come up, from the first
@@ -80,52 +77,30 @@ func (c *Cluster) ControlPlaneCPU() (d time.Duration, ok bool) {
 	return d, err == nil
 }
 
-// residentBytes is VmRSS of pid, from /proc/pid/status.
+// residentBytes is the resident set of pid.
 func residentBytes(pid int) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	p, err := process.NewProcess(int32(pid)) //nolint:gosec // a pid
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("cluster: %d: %w", pid, err)
 	}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) >= 2 && f[0] == "VmRSS:" {
-			kb, err := strconv.ParseInt(f[1], 10, 64)
-			if err != nil {
-				return 0, fmt.Errorf("cluster: %d: VmRSS %q: %w", pid, f[1], err)
-			}
-			return kb << 10, nil
-		}
+	m, err := p.MemoryInfo()
+	if err != nil {
+		return 0, fmt.Errorf("cluster: %d: memory: %w", pid, err)
 	}
-	return 0, fmt.Errorf("cluster: %d: no VmRSS", pid)
+	return int64(m.RSS), nil //nolint:gosec // bytes of one process
 }
 
-// clockTicks is USER_HZ, the unit of /proc/pid/stat's times: 100 on every
-// Linux architecture Go supports.
-const clockTicks = 100
-
-// cpuTime is utime+stime of pid, from /proc/pid/stat.
+// cpuTime is the user and system CPU time pid has used.
 func cpuTime(pid int) (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	p, err := process.NewProcess(int32(pid)) //nolint:gosec // a pid
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("cluster: %d: %w", pid, err)
 	}
-	// The command name, field 2, may hold spaces: count from after its ')'.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, fmt.Errorf("cluster: %d: stat: no command name", pid)
+	t, err := p.Times()
+	if err != nil {
+		return 0, fmt.Errorf("cluster: %d: cpu: %w", pid, err)
 	}
-	f := strings.Fields(string(b[i+1:]))
-	const utime, stime = 11, 12 // fields 14 and 15, counted from field 3
-	if len(f) <= stime {
-		return 0, fmt.Errorf("cluster: %d: stat: %d fields", pid, len(f))
-	}
-	u, err1 := strconv.ParseInt(f[utime], 10, 64)
-	s, err2 := strconv.ParseInt(f[stime], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("cluster: %d: stat: times %q %q", pid, f[utime], f[stime])
-	}
-	return time.Duration(u+s) * time.Second / clockTicks, nil
+	return time.Duration((t.User + t.System) * float64(time.Second)), nil
 }
 
 // Beats is what a BeatWatch saw of the workers' heartbeats, as the

@@ -180,13 +180,7 @@ func WriteRateSweep(dir string, rs *RateSweep) error {
 	if err != nil {
 		return fmt.Errorf("report: %s: %w", LatencyVsRateFile, err)
 	}
-	if err := saveRow(filepath.Join(dir, LatencyVsRateFile), plots...); err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, SweepMarkdownFile), md, 0o644); err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	return nil
+	return writeSweepFiles(dir, LatencyVsRateFile, plots, md)
 }
 
 // ReadRateSweep reads a sweep.json that WriteRateSweep wrote.

@@ -158,7 +158,13 @@ func WriteSweepRepeated(dir string, groups [][]*result.Result) error {
 	if err != nil {
 		return fmt.Errorf("report: %s: %w", ScalingFile, err)
 	}
-	if err := saveRow(filepath.Join(dir, ScalingFile), plots...); err != nil {
+	return writeSweepFiles(dir, ScalingFile, plots, md)
+}
+
+// writeSweepFiles writes a sweep's figure, its panels side by side, and
+// its sweep.md.
+func writeSweepFiles(dir, figure string, plots []*plot.Plot, md []byte) error {
+	if err := saveRow(filepath.Join(dir, figure), plots...); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, SweepMarkdownFile), md, 0o644); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/nngbench/nngbench/harness/implload"
@@ -33,7 +34,7 @@ func Check(s *scenario.Scenario) error {
 		}
 		switch w.Pattern {
 		case scenario.PatternReqRep:
-			if ep := cmp.Or(w.Endpoint, scenario.DefaultEndpoint); !contains(implload.Endpoints, ep) {
+			if ep := cmp.Or(w.Endpoint, scenario.DefaultEndpoint); !slices.Contains(implload.Endpoints, ep) {
 				bad(i, "endpoint", "impl reqrep calls only %s, not %q", strings.Join(implload.Endpoints, ", "), ep)
 			}
 		case scenario.PatternHeartbeat:
@@ -52,13 +53,4 @@ func Check(s *scenario.Scenario) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
