@@ -92,8 +92,9 @@ func runOneWay(ctx context.Context, spec Spec, k kind, w *wiring) (*engine.Outco
 	if spec.Kill != nil {
 		kwg.Go(func() { killer(ctx, spec.Kill, c, w, killed, done) })
 	}
-	// Closed loop, sends have no deadline (see connect): a send still blocked Timeout after the
-	// end has a peer that stopped reading, and closing the hub ends it.
+	// One way, sends have no deadline (see connect): a send still blocked Timeout after the end
+	// has peers that stopped reading, and closing the hub ends it (open loop, the messages due
+	// meanwhile never go out, and the generator shows as behind).
 	var stuck *time.Timer
 	if k.blocks(spec) {
 		stuck = time.AfterFunc(time.Until(c.End.Add(spec.Timeout)), w.closeHub)

@@ -94,18 +94,30 @@ func TestPubSubEverySubscriberGetsAll(t *testing.T) {
 	}
 }
 
-// Closed loop, sends take no deadline: a puller that hangs makes the sender block, and the run
-// must still end, Timeout after its end, with the messages the puller never read lost.
-func TestClosedLoopHungPullerEnds(t *testing.T) {
+// One way, sends take no deadline: a puller that hangs makes the sender block, and the run
+// must still end, Timeout after its end, with the messages the puller never read lost; open
+// loop, the generator then shows as behind its plan.
+func TestHungPullerEnds(t *testing.T) {
 	t.Parallel()
-	spec := load.Spec{Spec: engine.Spec{Pattern: scenario.PatternPushPull, Duration: 500 * time.Millisecond, Size: scenario.SizeRange{Min: 1024, Max: 1024}, Timeout: 200 * time.Millisecond, Grace: 200 * time.Millisecond}, Kill: &load.Kill{Peer: 0, At: 100 * time.Millisecond, Hang: time.Minute}}
-	start := time.Now()
-	o := run(t, spec)
-	if took, bound := time.Since(start), spec.Duration+spec.Timeout+spec.Grace+2*time.Second; took > bound {
-		t.Errorf("run took %v with its only puller hung, want under %v", took, bound)
-	}
-	if o.Loss.Sent == 0 || o.Loss.Lost == 0 {
-		t.Errorf("loss %+v: want messages sent and some lost in the hung puller's queue", o.Loss)
+	for _, tc := range []struct {
+		name string
+		rate float64
+	}{{"closed", 0}, {"open", 20_000}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			spec := load.Spec{Spec: engine.Spec{Pattern: scenario.PatternPushPull, Rate: tc.rate, Duration: 500 * time.Millisecond, Size: scenario.SizeRange{Min: 1024, Max: 1024}, Timeout: 200 * time.Millisecond, Grace: 200 * time.Millisecond}, Kill: &load.Kill{Peer: 0, At: 100 * time.Millisecond, Hang: time.Minute}}
+			start := time.Now()
+			o := run(t, spec)
+			if took, bound := time.Since(start), spec.Duration+spec.Timeout+spec.Grace+2*time.Second; took > bound {
+				t.Errorf("run took %v with its only puller hung, want under %v", took, bound)
+			}
+			if o.Loss.Sent == 0 || o.Loss.Lost == 0 {
+				t.Errorf("loss %+v: want messages sent and some lost in the hung puller's queue", o.Loss)
+			}
+			if _, behind := o.Send.Behind(tc.rate, o.End); tc.rate > 0 && !behind {
+				t.Errorf("open loop at %.0f/s with its only puller hung: generator not behind plan", tc.rate)
+			}
+		})
 	}
 }
 

@@ -23,9 +23,10 @@ type Spec struct {
 	// Spec is the load. Concurrency defaults to 1 sender; sizes below
 	// engine.StampSize are raised to it. Timeout also bounds each blocking
 	// send (a request up to a tenth of Timeout longer: a watchdog times
-	// requests out, not mangos); closed loop, one way, sends block for as
-	// long as the peers push back (that is what the loop measures) and the
-	// hub closes if one still blocks Timeout after the end.
+	// requests out, not mangos); one way, open or closed loop, sends block
+	// for as long as the peers push back (a deadline would cost mangos a
+	// timer per send) and the hub closes if one still blocks Timeout after
+	// the end.
 	engine.Spec
 	// Transport is how the peers reach the hub: tcp (the default), tls+tcp (mutual TLS, with a
 	// CA and certificates made for the run and thrown away after it), ipc (a Unix socket in a
