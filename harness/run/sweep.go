@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -180,59 +181,57 @@ func (sw *sweeper) fixedRates(ctx context.Context) {
 	}
 }
 
-// search runs one search per swept workload, all in the same runs: each
-// step runs every workload still searching at its next rate, and those
-// done at their knee (a load known to pass), until every search is done or
-// MaxSteps have run.
+// search runs one search per swept workload, each alone: its runs hold
+// that workload and the scenario's unswept ones, never another swept
+// one, whose load would move its knee (two searches in the same runs
+// each find the machine the other leaves them). Each search takes at
+// most MaxSteps runs (times Repeat), in its own folder when there are
+// several (<workload>/step-NN).
 func (sw *sweeper) search(ctx context.Context) {
 	sw.newSeries()
-	searches := make([]*search, len(sw.series))
 	for k, name := range sw.s.Rates.Workloads {
+		if sw.interrupted {
+			break
+		}
 		start := sw.s.Rates.Start
 		if start == 0 {
 			start = sw.s.Workloads[slices.IndexFunc(sw.s.Workloads, func(w scenario.Workload) bool { return w.Name == name })].Rate.PerSecond
 		}
-		searches[k] = newSearch(start)
-	}
-	for step := 1; step <= sw.s.Rates.MaxSteps && !sw.interrupted; step++ {
-		at := map[string]float64{}
-		searching := false
-		for k, sr := range searches {
-			at[sw.series[k].Name] = sr.rate
-			if sr.done() {
-				at[sw.series[k].Name] = sr.knee()
-			} else {
-				searching = true
+		sr := newSearch(start)
+		alone := sw.alone(name)
+		for step := 1; step <= sw.s.Rates.MaxSteps && !sw.interrupted && !sr.done(); step++ {
+			p := report.RatePoint{Step: step, Dir: sw.stepDir(name, step), Planned: sr.rate}
+			for rep := 1; rep <= sw.o.Repeat && !sw.interrupted; rep++ {
+				r, err := sw.runOne(ctx, alone.AtRates(map[string]float64{name: sr.rate}), sw.runDir(p.Dir, rep))
+				p.Runs = append(p.Runs, sw.judge(r, err, name))
 			}
-		}
-		if !searching {
-			break
-		}
-		pts := make([]report.RatePoint, len(sw.series))
-		for k := range pts {
-			pts[k] = report.RatePoint{Step: step, Dir: StepDir(step), Planned: at[sw.series[k].Name]}
-		}
-		for rep := 1; rep <= sw.o.Repeat && !sw.interrupted; rep++ {
-			r, err := sw.runOne(ctx, sw.s.AtRates(at), sw.runDir(StepDir(step), rep))
-			for k := range pts {
-				pts[k].Runs = append(pts[k].Runs, sw.judge(r, err, sw.series[k].Name))
+			if sw.interrupted && len(p.Runs) < sw.o.Repeat {
+				break // a step cut short proves nothing either way
 			}
-		}
-		if sw.interrupted && len(pts[0].Runs) < sw.o.Repeat {
-			break // a step cut short proves nothing either way
-		}
-		for k, sr := range searches {
-			if sr.done() {
-				continue
-			}
-			p := finish(pts[k])
+			p = finish(p)
 			sw.series[k].Points = append(sw.series[k].Points, p)
 			sr.step(p.Pass)
 		}
-	}
-	for k, sr := range searches {
 		sw.series[k].Knee = sr.knee()
 	}
+}
+
+// alone is the scenario with swept workload name and no other swept one.
+func (sw *sweeper) alone(name string) *scenario.Scenario {
+	c := *sw.s
+	c.Workloads = slices.DeleteFunc(slices.Clone(sw.s.Workloads), func(w scenario.Workload) bool {
+		return w.Name != name && slices.Contains(sw.s.Rates.Workloads, w.Name)
+	})
+	return &c
+}
+
+// stepDir is the folder of a search's step: StepDir, inside the
+// workload's folder when the sweep searches several.
+func (sw *sweeper) stepDir(name string, step int) string {
+	if len(sw.s.Rates.Workloads) == 1 {
+		return StepDir(step)
+	}
+	return filepath.Join(name, StepDir(step))
 }
 
 // finish decides a point: it passes when every one of its runs did.

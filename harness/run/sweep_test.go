@@ -23,11 +23,17 @@ type fakeSystem struct {
 	mu       sync.Mutex
 	capacity map[string]float64 // by workload
 	dirs     []string
+	runs     [][]string // each run's workloads, by name
 }
 
 func (f *fakeSystem) run(_ context.Context, s *scenario.Scenario, dir string) (*result.Result, error) {
 	f.mu.Lock()
 	f.dirs = append(f.dirs, dir)
+	var names []string
+	for _, w := range s.Workloads {
+		names = append(names, w.Name)
+	}
+	f.runs = append(f.runs, names)
 	f.mu.Unlock()
 	r := &result.Result{Schema: result.Schema, Scenario: s.Name, Workers: s.Workers, Valid: true}
 	for _, w := range s.Workloads {
@@ -57,8 +63,9 @@ workloads:
 `
 
 // Each swept workload's search finds its own capacity to within the
-// search's precision, in the same runs, within MaxSteps; the closed-loop
-// background load is left alone.
+// search's precision, within MaxSteps, each alone: its runs hold no other
+// swept workload, only the closed-loop background load, which is left
+// alone, and have a folder of their own.
 func TestSweepSearchFindsEachCapacity(t *testing.T) {
 	t.Parallel()
 	s := parse(t, fakeScenario+"sweep: {rate: auto, slo: \"p99 < 5ms\", max_steps: 12}\n")
@@ -68,8 +75,14 @@ func TestSweepSearchFindsEachCapacity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(all) > 12 || len(all) != len(f.dirs) {
-		t.Fatalf("%d runs (%d folders), want at most max_steps 12", len(all), len(f.dirs))
+	if len(all) > 2*12 || len(all) != len(f.dirs) {
+		t.Fatalf("%d runs (%d folders), want at most max_steps 12 per search", len(all), len(f.dirs))
+	}
+	for i, names := range f.runs {
+		swept := filepath.Base(filepath.Dir(f.dirs[i])) // <dir>/<workload>/step-NN
+		if len(names) != 2 || names[1] != "bg" || names[0] != swept {
+			t.Errorf("run %d in %s holds %q, want [%s bg]", i, f.dirs[i], names, swept)
+		}
 	}
 	rs, err := report.ReadRateSweep(filepath.Join(dir, report.RateSweepFile))
 	if err != nil {

@@ -25,8 +25,8 @@ const (
 // The rate applies to every swept workload: those named by
 // `sweep.workload`, by default every open-loop one. The others keep their
 // own rate (or concurrency) at every point, as a background load. A search
-// (Auto) runs one search per swept workload, all of them in the same runs,
-// each workload at its own rate: a point passes for a workload when the
+// (Auto) runs one search per swept workload, each alone (its runs hold no
+// other swept workload, only the background): a point passes for a workload when the
 // workload is valid (its generator kept to the plan, nothing marked it
 // invalid) and meets each of its objectives.
 type RateSweep struct {

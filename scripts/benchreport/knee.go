@@ -45,8 +45,8 @@ func writeKnees(w io.Writer, dir, out string) error {
 	var b bytes.Buffer
 	b.WriteString("## The knee: the highest rate that holds\n\n")
 	b.WriteString("Each rate sweep of the suite searched (doubling, then bisecting) for the highest planned rate at " +
-		"which each swept workload stayed valid (its generator within 1% of plan) and met the sweep's SLO, all " +
-		"swept workloads in the same runs, so each knee is under the others' load. The achieved rate is what was " +
+		"which each swept workload stayed valid (its generator within 1% of plan) and met the sweep's SLO, each " +
+		"swept workload searched alone (its runs hold no other swept workload). The achieved rate is what was " +
 		"received at that rate; each sweep.md has every step, and latency-vs-rate.png the curve.\n\n")
 	var rows, ratios [][]string
 	for _, f := range files {
