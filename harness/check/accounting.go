@@ -153,14 +153,5 @@ func (l ledger) counts(m Made) map[string]int64 {
 }
 
 func (l ledger) describe() string {
-	var parts []string
-	for _, k := range []struct {
-		what string
-		ids  []string
-	}{{"missing", l.missing}, {"duplicated", l.duplicated}, {"deleted but still there", l.undeleted}} {
-		if len(k.ids) > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s: %s", len(k.ids), k.what, strings.Join(first(k.ids, 5), ", ")))
-		}
-	}
-	return strings.Join(parts, "; ")
+	return describe([]offenders{{"missing", l.missing}, {"duplicated", l.duplicated}, {"deleted but still there", l.undeleted}})
 }

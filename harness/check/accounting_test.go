@@ -25,21 +25,21 @@ func TestAccounting(t *testing.T) {
 	}{
 		{"accounted for", made, func(*fake) {}, "", ""},
 		{"on two nodes", made, func(f *fake) { f.held["worker-2"] = append(f.held["worker-2"], "i-1") },
-			"duplicated", "1 duplicated: i-1@worker-1+worker-2"},
-		{"not listed", made, func(f *fake) { delete(f.placed, "i-2") }, "missing", "1 missing: i-2 (on worker-2, not listed)"},
-		{"on no node", made, func(f *fake) { f.held["worker-2"] = nil }, "missing", "1 missing: i-2 (listed on worker-2, on no online node)"},
+			"duplicated", "duplicated: i-1@worker-1+worker-2"},
+		{"not listed", made, func(f *fake) { delete(f.placed, "i-2") }, "missing", "missing: i-2 (on worker-2, not listed)"},
+		{"on no node", made, func(f *fake) { f.held["worker-2"] = nil }, "missing", "missing: i-2 (listed on worker-2, on no online node)"},
 		{"on an offline node only", made, func(f *fake) { f.nodes["worker-2"] = api.StatusOffline },
-			"missing", "1 missing: i-2 (listed on worker-2, on no online node)"},
+			"missing", "missing: i-2 (listed on worker-2, on no online node)"},
 		{"gone altogether", made, func(f *fake) { delete(f.placed, "i-2"); f.held["worker-2"] = nil },
-			"missing", "1 missing: i-2 (not listed, on no online node)"},
+			"missing", "missing: i-2 (not listed, on no online node)"},
 		{"deleted and gone", check.Made{Created: made.Created, Deleted: []string{"i-2"}},
 			func(f *fake) { delete(f.placed, "i-2"); f.held["worker-2"] = nil }, "", ""},
 		{"deleted, still there", check.Made{Created: made.Created, Deleted: []string{"i-2"}}, func(*fake) {},
-			"undeleted", "1 deleted but still there: i-2@worker-2+the registry's worker-2"},
+			"undeleted", "deleted but still there: i-2@worker-2+the registry's worker-2"},
 		{"uncertain and whole", check.Made{Created: []string{"i-1"}, Uncertain: []string{"i-2"}}, func(*fake) {}, "", ""},
 		{"uncertain and gone", check.Made{Created: made.Created, Uncertain: []string{"i-9"}}, func(*fake) {}, "", ""},
 		{"uncertain, half made", check.Made{Created: []string{"i-1"}, Uncertain: []string{"i-2"}},
-			func(f *fake) { delete(f.placed, "i-2") }, "missing", "1 missing: i-2 (on worker-2, not listed)"},
+			func(f *fake) { delete(f.placed, "i-2") }, "missing", "missing: i-2 (on worker-2, not listed)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -1,6 +1,7 @@
 package run_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/nngbench/nngbench/harness/result"
@@ -58,11 +59,9 @@ faults:
 // checkNamed is r's check called name.
 func checkNamed(t *testing.T, r *result.Result, name string) result.Check {
 	t.Helper()
-	for _, c := range r.Checks {
-		if c.Name == name {
-			return c
-		}
+	i := slices.IndexFunc(r.Checks, func(c result.Check) bool { return c.Name == name })
+	if i < 0 {
+		t.Fatalf("no check %q in %+v", name, r.Checks)
 	}
-	t.Fatalf("no check %q in %+v", name, r.Checks)
-	return result.Check{}
+	return r.Checks[i]
 }

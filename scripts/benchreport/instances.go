@@ -1,11 +1,8 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/nngbench/nngbench/harness/report"
@@ -26,17 +23,8 @@ const (
 // suite has none.
 func writeInstances(w io.Writer, suite, out string) error {
 	fmt.Fprintf(w, "## Instance creation through the control plane\n\n")
-	path := filepath.Join(suite, instScenario, result.FileName)
-	if suite == "" {
-		fmt.Fprintf(w, "Not in this file: no results tree was given (-suite).\n\n")
-		return nil
-	}
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		fmt.Fprintf(w, "Not in this file: `%s` does not exist; the suite did not run %s.\n\n", path, instScenario)
-		return nil
-	}
-	r, err := result.Read(path)
-	if err != nil {
+	r, path, err := suiteResult(w, suite, instScenario)
+	if r == nil || err != nil {
 		return err
 	}
 	var wl *result.Workload
