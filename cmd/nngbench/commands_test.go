@@ -70,7 +70,7 @@ func TestCommands(t *testing.T) {
 		want []string
 	}{
 		{"an endpoint no driver calls", []string{"validate", badEndpoint}, 2,
-			[]string{badEndpoint + `:4: workloads[0].endpoint: impl reqrep calls only /health, /config, /instances/list, not "/no/such/endpoint"`}},
+			[]string{badEndpoint + `:4: workloads[0].endpoint: impl reqrep calls only /health, /config, /instances/list, /instances/create, /instances/delete, not "/no/such/endpoint"`}},
 		{"a bad gate is a scenario error", []string{"validate", badGate}, 2, []string{badGate + ":6: gates[0]: col 14: reqrep.p99 is a latency"}},
 		{"every shipped scenario validates", append([]string{"validate"}, shipped...), 0, []string{"ok scenarios/reqrep-latency.yaml"}},
 		{"a bad file names file, line and field for each problem", []string{"validate", bad}, 2, []string{

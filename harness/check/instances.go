@@ -123,14 +123,22 @@ func (p placement) counts() map[string]int64 {
 }
 
 func (p placement) describe() string {
-	var parts []string
-	for _, k := range []struct {
-		what string
-		ids  []string
-	}{
+	return describe([]offenders{
 		{"workers not back online", p.offline}, {"on an offline node", p.onOffline}, {"missing", p.missing}, {"duplicated", p.duplicated},
 		{"unknown to the control plane", p.orphaned}, {"on the wrong node", p.stray},
-	} {
+	})
+}
+
+// offenders are the ids a check found wrong in one way.
+type offenders struct {
+	what string
+	ids  []string
+}
+
+// describe names the first few offenders of each way, those that have any.
+func describe(all []offenders) string {
+	var parts []string
+	for _, k := range all {
 		if len(k.ids) > 0 {
 			parts = append(parts, k.what+": "+strings.Join(first(k.ids, 5), ", "))
 		}

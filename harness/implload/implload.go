@@ -83,13 +83,20 @@ type Spec struct {
 	Task     string // pushpull: the task kind (echo, sleep, hash); default echo
 	// Via is how reqrep reaches the workers: "" calls each worker's
 	// command socket; scenario.ViaControlPlane, the control plane's relay.
+	// The instance endpoints (scenario.PlacedEndpoints) take only
+	// ViaControlPlane.
 	Via string
+	// Instances is the run's ledger of the instances its creates and
+	// deletes made, shared by its workloads; nil: one of this workload's
+	// own.
+	Instances *Ledger
 }
 
-// Endpoints the reqrep driver may call: those that change nothing, so
-// that a run leaves the cluster as it found it. The request carries
-// Spec.Size bytes of padding, which they ignore.
-var Endpoints = []string{api.Health, api.ConfigGet, api.InstancesList}
+// Endpoints the reqrep driver may call: those that change nothing, whose
+// request carries Spec.Size bytes of padding that they ignore, and
+// instance create and delete through the control plane (runPlaced), a
+// create's padding in the instance's config.
+var Endpoints = []string{api.Health, api.ConfigGet, api.InstancesList, api.InstancesCreate, api.InstancesDelete}
 
 // tasks are the task kinds of pushpull.
 var tasks = []string{api.TaskEcho, api.TaskSleep, api.TaskHash}
@@ -164,6 +171,8 @@ func (s Spec) validate() error {
 	}
 	if s.Via != "" && (s.Pattern != scenario.PatternReqRep || s.Via != scenario.ViaControlPlane) {
 		bad("via %q: only reqrep, and only %q", s.Via, scenario.ViaControlPlane)
+	} else if s.Via == "" && slices.Contains(scenario.PlacedEndpoints, s.Endpoint) {
+		bad("endpoint %s: only via %q, which places instances", s.Endpoint, scenario.ViaControlPlane)
 	}
 	if s.Pattern == scenario.PatternPushPull && s.Task != "" && !slices.Contains(tasks, s.Task) {
 		bad("task %q: must be one of %v", s.Task, tasks)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nngbench/nngbench/harness/cluster"
 	"github.com/nngbench/nngbench/harness/engine"
+	"github.com/nngbench/nngbench/harness/history"
 	"github.com/nngbench/nngbench/impl/api"
 	"github.com/nngbench/nngbench/impl/breaker"
 	"github.com/nngbench/nngbench/impl/reqrep"
@@ -32,13 +33,13 @@ func runRelay(ctx context.Context, spec Spec, c *cluster.Cluster, workers []stri
 		return nil, err
 	}
 	defer cli.Close()
-	return roundTrips(ctx, spec, workers, func(ctx context.Context, peer int, data json.RawMessage) error {
-		req, err := json.Marshal(api.Relay{Node: workers[peer], Endpoint: spec.Endpoint, Data: data})
+	return roundTrips(ctx, spec, workers, history.OwedOne, func(ctx context.Context, t trip) (int, error) {
+		req, err := json.Marshal(api.Relay{Node: workers[t.to], Endpoint: spec.Endpoint, Data: t.data})
 		if err != nil {
-			return err // a struct of strings and valid JSON: never
+			return t.to, err // a struct of strings and valid JSON: never
 		}
 		_, err = cli.Call(ctx, relayPeer, api.AdminRelay, req)
-		return err
+		return t.to, err
 	}), nil
 }
 

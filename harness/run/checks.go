@@ -28,12 +28,16 @@ func gone(s *scenario.Scenario) []string {
 }
 
 // clusterChecks runs, after the faults are healed and while the cluster
-// still runs, the checks of what the system did: instances in one place,
+// still runs, the checks of what the system did: instances in one place
+// (and, when the workloads created some, each of them accounted for),
 // config converged, tasks done once.
 func (r *runner) clusterChecks(ctx context.Context) []result.Check {
 	down := gone(r.s)
 	within := settle + r.heartbeatTimeout()
 	out := []result.Check{check.Instances(ctx, r.cluster, within, down...)}
+	if made := r.instances.Made(); made.Any() {
+		out = append(out, check.Accounting(ctx, r.cluster, made, within))
+	}
 	cfg, _ := check.Config(ctx, r.cluster, within, down...)
 	out = append(out, cfg)
 	if tasks, err := check.Tasks(ctx, r.cluster, settle+2*r.taskLease()); err != nil {

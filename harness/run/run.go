@@ -94,7 +94,8 @@ type runner struct {
 	peerLog io.Writer         // the raw peers' stderr
 	sockets *metrics.Snapshot // the control plane's counters before the load
 
-	clusterStats *result.Cluster // how the cluster came up and held during the load
+	clusterStats *result.Cluster  // how the cluster came up and held during the load
+	instances    *implload.Ledger // what the workloads created and deleted, for the accounting check
 }
 
 // outcome is what one workload's driver returned.
@@ -104,7 +105,7 @@ type outcome struct {
 }
 
 func newRunner(s *scenario.Scenario, o Options) *runner {
-	r := &runner{s: s, o: o}
+	r := &runner{s: s, o: o, instances: implload.NewLedger()}
 	if o.Progress != nil {
 		for _, w := range s.Workloads {
 			r.lives = append(r.lives, newLive(w.Name, s.Workers))
@@ -272,7 +273,8 @@ func (r *runner) runWorkloads(ctx context.Context) []outcome {
 		spec := r.spec(i, w)
 		wg.Go(func() {
 			if w.Mode == scenario.ModeImpl {
-				outs[i].out, outs[i].err = r.o.Impl(ctx, implload.Spec{Spec: spec, Endpoint: w.Endpoint, Task: w.Task, Via: w.Via}, r.cluster)
+				outs[i].out, outs[i].err = r.o.Impl(ctx, implload.Spec{Spec: spec, Endpoint: w.Endpoint, Task: w.Task, Via: w.Via,
+					Instances: r.instances}, r.cluster)
 				return
 			}
 			raw := load.Spec{Spec: spec, Transport: r.s.Transport, Peers: r.s.Workers, ServiceTime: w.ServiceTime}

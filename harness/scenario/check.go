@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"cmp"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -123,6 +124,8 @@ func (d *decoder) checkWorkload(w *Workload, p string) {
 	}
 	if d.has(p+".via") && d.ok(p+".pattern") && (w.Pattern != PatternReqRep || w.Mode != ModeImpl) {
 		d.report(p+".via", 0, nil, "only for pattern reqrep in mode impl, not %s in mode %s", w.Pattern, w.Mode)
+	} else if w.Pattern == PatternReqRep && w.Mode == ModeImpl && slices.Contains(PlacedEndpoints, w.Endpoint) {
+		d.checkPlaced(w, p)
 	}
 	if d.ok(p+".task") && d.ok(p+".pattern") && w.Pattern != PatternPushPull {
 		d.report(p+".task", 0, nil, "only for pattern pushpull, not %s", w.Pattern)
@@ -131,6 +134,20 @@ func (d *decoder) checkWorkload(w *Workload, p string) {
 	}
 	if !d.has(p + ".size") {
 		w.Size = SizeRange{Min: DefaultSize, Max: DefaultSize}
+	}
+}
+
+// checkPlaced sends the instance endpoints through the control plane:
+// it places what it creates, and an instance made on a worker behind its
+// back is one it deletes again (a stray). Without via they take it; via
+// direct is refused.
+func (d *decoder) checkPlaced(w *Workload, p string) {
+	switch {
+	case !d.has(p + ".via"):
+		w.Via = ViaControlPlane
+	case d.ok(p+".via") && w.Via != ViaControlPlane:
+		d.report(p+".via", 0, nil, "%s goes through the control plane, which places instances: "+
+			"leave via out or say via: %s", w.Endpoint, ViaControlPlane)
 	}
 }
 

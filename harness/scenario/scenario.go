@@ -124,7 +124,8 @@ type Workload struct {
 	// worker's command socket; ViaControlPlane sends each command through
 	// the control plane's relay (client -> control plane -> worker and
 	// back), the path of a client that reaches the cluster only through
-	// its control plane.
+	// its control plane. PlacedEndpoints take ViaControlPlane, the only
+	// path they have: the default for them, and direct is refused.
 	Via string
 	// ServiceTime, raw reqrep only, makes each replier answer one request
 	// at a time and take this long for each: a capacity of 1/ServiceTime
@@ -132,6 +133,11 @@ type Workload struct {
 	ServiceTime time.Duration
 	Line        int // where it starts in the file, for messages about it later
 }
+
+// PlacedEndpoints are the reqrep endpoints that create and delete
+// instances: the control plane's admin create and delete, which place
+// them (impl/api's AdminCreateInstance, AdminDeleteInstance).
+var PlacedEndpoints = []string{"/instances/create", "/instances/delete"}
 
 // Values of Workload.Via.
 const (

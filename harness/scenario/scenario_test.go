@@ -382,6 +382,12 @@ func TestWorkloadVia(t *testing.T) {
 		{"{pattern: reqrep, rate: 1/s, via: carrier-pigeon}", "", `v.yaml:4: workloads[0].via: want direct or controlplane, got "carrier-pigeon"`},
 		{"{pattern: pushpull, rate: 1/s, via: controlplane}", "", "v.yaml:4: workloads[0].via: only for pattern reqrep in mode impl, not pushpull in mode impl"},
 		{"{pattern: reqrep, mode: raw, rate: 1/s, via: controlplane}", "", "v.yaml:4: workloads[0].via: only for pattern reqrep in mode impl, not reqrep in mode raw"},
+		// Instances are placed by the control plane: that is the only path for them.
+		{"{pattern: reqrep, rate: 1/s, endpoint: /instances/create}", scenario.ViaControlPlane, ""},
+		{"{pattern: reqrep, rate: 1/s, endpoint: /instances/delete, via: controlplane}", scenario.ViaControlPlane, ""},
+		{"{pattern: reqrep, mode: raw, rate: 1/s, endpoint: /instances/create}", "", ""},
+		{"{pattern: reqrep, rate: 1/s, endpoint: /instances/create, via: direct}", "",
+			"v.yaml:4: workloads[0].via: /instances/create goes through the control plane, which places instances: leave via out or say via: controlplane"},
 	} {
 		s, err := scenario.Parse("v.yaml", []byte("name: v\nduration: 1s\nworkloads:\n  - "+tc.workload+"\n"))
 		if tc.err != "" {

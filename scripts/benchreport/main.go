@@ -79,6 +79,9 @@ func run(o options, h header) error {
 	if err := writeVia(&buf, o.suite, o.out); err != nil {
 		return err
 	}
+	if err := writeInstances(&buf, o.suite, o.out); err != nil {
+		return err
+	}
 	if err := writeFidelity(&buf, o.fidelity); err != nil {
 		return err
 	}

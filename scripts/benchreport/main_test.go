@@ -74,6 +74,7 @@ func TestOptional(t *testing.T) {
 			"## Scenario suite\n\nNot in this file: no results tree was given (-suite).",
 			"## Harness fidelity\n\nNot in this file: no fidelity results were given (-fidelity).",
 			"## Scaling to 1,024 workers\n\nNot in this file: no scaling tree was given (-scale).",
+			"## Instance creation through the control plane\n\nNot in this file: no results tree was given (-suite).",
 		}},
 		{"missing", filepath.Join(empty, "latest"), filepath.Join(empty, "fidelity.json"), []string{
 			"does not exist; the suite did not run",

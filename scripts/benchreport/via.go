@@ -26,17 +26,8 @@ const (
 // suite's reqrep-via run; a note when the suite has none.
 func writeVia(w io.Writer, suite, out string) error {
 	fmt.Fprintf(w, "## Commands through the control plane beside direct\n\n")
-	path := filepath.Join(suite, viaScenario, result.FileName)
-	if suite == "" {
-		fmt.Fprintf(w, "Not in this file: no results tree was given (-suite).\n\n")
-		return nil
-	}
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		fmt.Fprintf(w, "Not in this file: `%s` does not exist; the suite did not run %s.\n\n", path, viaScenario)
-		return nil
-	}
-	r, err := result.Read(path)
-	if err != nil {
+	r, path, err := suiteResult(w, suite, viaScenario)
+	if r == nil || err != nil {
 		return err
 	}
 	byName := map[string]result.Workload{}
@@ -64,4 +55,20 @@ func writeVia(w io.Writer, suite, out string) error {
 	met := map[bool]string{true: "met", false: "**not met**"}[p50 <= viaAim]
 	fmt.Fprintf(w, "\nvia/direct: %.2fx at p50 (aim: at most %.1fx, %s), %.2fx at p99.\n\n", p50, viaAim, met, p99)
 	return nil
+}
+
+// suiteResult reads the result of the suite's scenario, or writes the note
+// that says why a section has none and returns nil.
+func suiteResult(w io.Writer, suite, scenario string) (*result.Result, string, error) {
+	path := filepath.Join(suite, scenario, result.FileName)
+	if suite == "" {
+		fmt.Fprintf(w, "Not in this file: no results tree was given (-suite).\n\n")
+		return nil, path, nil
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(w, "Not in this file: `%s` does not exist; the suite did not run %s.\n\n", path, scenario)
+		return nil, path, nil
+	}
+	r, err := result.Read(path)
+	return r, path, err
 }
