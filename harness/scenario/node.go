@@ -321,11 +321,12 @@ func (d *decoder) keys(n *yaml.Node, path string, known func(key string) bool, d
 		}
 		first.add(e.key.Value, e.key.Line)
 		isKnown := known(e.key.Value)
-		d.seen.set(p, mark{line: e.key.Line, set: isKnown && !isNull(e.val)})
+		set := isKnown && !isNull(e.val)
+		d.seen.set(p, mark{line: e.key.Line, set: set})
 		switch {
 		case !isKnown:
 			d.report(p, e.key.Line, nil, "unknown field")
-		case d.has(p):
+		case set:
 			decode(e.key.Value, e.val, p)
 		}
 	}
@@ -384,6 +385,19 @@ type entry struct {
 // entries lists n's pairs with merge keys expanded: n's own keys first, as
 // they win over merged ones, then each merged mapping in order.
 func (d *decoder) entries(n *yaml.Node, path string) []entry {
+	own := make([]entry, 0, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := deref(n.Content[i])
+		if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
+			return d.mergedEntries(n, path)
+		}
+		own = append(own, entry{key: k, val: n.Content[i+1]})
+	}
+	return own // no merge: nothing to expand, and no loop to guard against
+}
+
+// mergedEntries is entries for a mapping with merge keys.
+func (d *decoder) mergedEntries(n *yaml.Node, path string) []entry {
 	if d.merging[n] {
 		d.report(path, n.Line, nil, "a merge (<<) includes the mapping it is in")
 		return nil
