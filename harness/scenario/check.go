@@ -22,8 +22,9 @@ func (d *decoder) check(s *Scenario, targets [][]target) {
 	d.checkInterval(s)
 	d.checkCluster(s.Cluster)
 	for i := range s.Workloads {
-		d.checkWorkload(&s.Workloads[i], index("workloads", i))
-		d.checkServiceTime(&s.Workloads[i], index("workloads", i))
+		p := index("workloads", i)
+		d.checkWorkload(&s.Workloads[i], p)
+		d.checkServiceTime(&s.Workloads[i], p)
 	}
 	d.nameWorkloads(s.Workloads)
 	d.checkSweep(s) // after the names: a rate sweep names its workloads
@@ -91,13 +92,14 @@ func (d *decoder) checkCluster(c Cluster) {
 }
 
 func (d *decoder) checkWorkload(w *Workload, p string) {
-	if d.mark(p).bad {
+	it := d.item(p)
+	if it.mark("").bad {
 		return
 	}
-	if !d.has(p + ".pattern") {
+	if !it.has(".pattern") {
 		d.report(p+".pattern", 0, nil, "required")
 	}
-	if d.ok(p+".pattern") && d.ok(p+".mode") {
+	if it.ok(".pattern") && it.ok(".mode") {
 		switch {
 		case (w.Pattern == PatternBus || w.Pattern == PatternPair) && w.Mode != ModeRaw:
 			d.report(p+".mode", 0, nil, "pattern %s runs only in mode raw", w.Pattern)
@@ -111,28 +113,28 @@ func (d *decoder) checkWorkload(w *Workload, p string) {
 			w.Mode = ModeRaw // the only mode they have, so not worth writing
 		}
 	}
-	switch rate, conc := d.has(p+".rate"), d.has(p+".concurrency"); {
+	switch rate, conc := it.has(".rate"), it.has(".concurrency"); {
 	case rate && conc:
 		d.report(p+".concurrency", 0, nil, "rate is given too: choose open loop (rate) or closed loop (concurrency)")
 	case !rate && !conc:
 		d.report(p, 0, nil, "needs rate (open loop) or concurrency (closed loop)")
 	}
-	if d.ok(p+".endpoint") && d.ok(p+".pattern") && w.Pattern != PatternReqRep {
+	if it.ok(".endpoint") && it.ok(".pattern") && w.Pattern != PatternReqRep {
 		d.report(p+".endpoint", 0, nil, "only for pattern reqrep, not %s", w.Pattern)
-	} else if w.Pattern == PatternReqRep && !d.has(p+".endpoint") {
+	} else if w.Pattern == PatternReqRep && !it.has(".endpoint") {
 		w.Endpoint = DefaultEndpoint
 	}
-	if d.has(p+".via") && d.ok(p+".pattern") && (w.Pattern != PatternReqRep || w.Mode != ModeImpl) {
+	if it.has(".via") && it.ok(".pattern") && (w.Pattern != PatternReqRep || w.Mode != ModeImpl) {
 		d.report(p+".via", 0, nil, "only for pattern reqrep in mode impl, not %s in mode %s", w.Pattern, w.Mode)
 	} else if w.Pattern == PatternReqRep && w.Mode == ModeImpl && slices.Contains(PlacedEndpoints, w.Endpoint) {
 		d.checkPlaced(w, p)
 	}
-	if d.ok(p+".task") && d.ok(p+".pattern") && w.Pattern != PatternPushPull {
+	if it.ok(".task") && it.ok(".pattern") && w.Pattern != PatternPushPull {
 		d.report(p+".task", 0, nil, "only for pattern pushpull, not %s", w.Pattern)
-	} else if w.Pattern == PatternPushPull && !d.has(p+".task") {
+	} else if w.Pattern == PatternPushPull && !it.has(".task") {
 		w.Task = TaskEcho
 	}
-	if !d.has(p + ".size") {
+	if !it.has(".size") {
 		w.Size = SizeRange{Min: DefaultSize, Max: DefaultSize}
 	}
 }
@@ -155,10 +157,13 @@ func (d *decoder) checkPlaced(w *Workload, p string) {
 // pattern, skipping names taken, so that every workload has its own
 // metrics in the results.
 func (d *decoder) nameWorkloads(ws []Workload) {
-	taken := make(map[string]int, len(ws)) // name -> line
+	taken := map[string]int{} // name -> line
 	for i, w := range ws {
+		if w.Name == "" { // not given, or reported: parseName takes no ""
+			continue
+		}
 		p := index("workloads", i) + ".name"
-		if !d.ok(p) {
+		if !d.ok(p) { // a repeated key, reported
 			continue
 		}
 		if line, dup := taken[w.Name]; dup {
@@ -168,13 +173,15 @@ func (d *decoder) nameWorkloads(ws []Workload) {
 		taken[w.Name] = d.lineOf(p)
 	}
 	// next[p] is the first suffix not yet tried for pattern p (1: the bare
-	// name). taken only grows, so a suffix found taken stays taken and the
-	// search for the next workload starts where the last one stopped:
-	// linear in the workloads, where starting again at 2 was quadratic.
+	// name), so the search for the next workload starts where the last one
+	// stopped: linear in the workloads, where starting again at 2 was
+	// quadratic. Only the given names need looking up: the suffixes of a
+	// pattern only grow, and no pattern is another's name with a suffix
+	// (TestPatternsNameApart), so generated names never meet.
 	next := map[Pattern]int{}
 	for i := range ws {
 		w := &ws[i]
-		if w.Name != "" || w.Pattern == "" || d.has(index("workloads", i)+".name") {
+		if w.Name != "" || w.Pattern == "" || d.seen.at("workloads", i, ".name").set {
 			continue
 		}
 		n := max(next[w.Pattern], 1)
@@ -188,7 +195,6 @@ func (d *decoder) nameWorkloads(ws []Workload) {
 			}
 		}
 		next[w.Pattern] = n + 1
-		taken[w.Name] = w.Line
 	}
 }
 

@@ -79,7 +79,11 @@ func (d *decoder) scenario(root *yaml.Node) (*Scenario, [][]target) {
 // and a metric prefix, so it stays in a charset every filesystem and gate
 // expression takes as is.
 func parseName(s string) (string, error) {
-	if s == "" || strings.Trim(s, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+	ok := s != ""
+	for _, c := range []byte(s) {
+		ok = ok && isLowerOrDigit(c)
+	}
+	if !ok {
 		return "", fmt.Errorf("bad name %q: only a-z, 0-9 and '-'", s)
 	}
 	return s, nil

@@ -111,6 +111,12 @@ func (m *marks) get(p string) mark {
 	if !ok {
 		return m.flat[p]
 	}
+	return m.at(list, i, rest)
+}
+
+// at is get of the path list[i]rest, for a caller that holds the parts:
+// checking a million workloads built and split a path for each lookup.
+func (m *marks) at(list string, i int, rest string) mark {
 	l := m.list(list, false)
 	if l == nil || i >= len(l.items) {
 		return mark{}
@@ -145,6 +151,29 @@ func (m *marks) set(p string, mk mark) {
 	}
 	l.items[i] = append(item, restMark{rest, mk}) // p, kept, is on the heap already
 }
+
+// itemMarks reads the marks under one list item without building and
+// splitting a path for each lookup, as d.mark does: the checks of a
+// million workloads spent a tenth of Parse doing that.
+type itemMarks struct {
+	m    *marks
+	list string
+	i    int
+}
+
+// item returns the marks under path, an item "L[i]" as index writes it.
+func (d *decoder) item(path string) itemMarks {
+	list, i, _, _ := splitItem(path)
+	return itemMarks{m: &d.seen, list: list, i: i}
+}
+
+// mark is the mark of the item's path followed by rest (".rate"; "" for the
+// item itself).
+func (it itemMarks) mark(rest string) mark { return it.m.at(it.list, it.i, rest) }
+
+func (it itemMarks) has(rest string) bool { return it.mark(rest).set }
+
+func (it itemMarks) ok(rest string) bool { m := it.mark(rest); return m.set && !m.bad }
 
 // mark returns what the walk learnt about path.
 func (d *decoder) mark(path string) mark { return d.seen.get(path) }
@@ -202,9 +231,20 @@ func parent(path string) string {
 	return ""
 }
 
+// isName reports whether key can stand in a path unquoted. A loop, not
+// strings.Trim, which builds its set of bytes on every call: a million
+// workloads' keys made that a measurable share of Parse.
 func isName(key string) bool {
-	return key != "" && strings.Trim(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+") == ""
+	for _, c := range []byte(key) {
+		if !isLowerOrDigit(c) && (c < 'A' || c > 'Z') && c != '_' && c != '+' {
+			return false
+		}
+	}
+	return key != ""
 }
+
+// isLowerOrDigit is a-z, 0-9 and '-': the bytes of a name.
+func isLowerOrDigit(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' }
 
 // deref follows aliases (*name) to the anchored node.
 func deref(n *yaml.Node) *yaml.Node {
@@ -281,11 +321,12 @@ func (d *decoder) keys(n *yaml.Node, path string, known func(key string) bool, d
 		}
 		first.add(e.key.Value, e.key.Line)
 		isKnown := known(e.key.Value)
-		d.seen.set(p, mark{line: e.key.Line, set: isKnown && !isNull(e.val)})
+		set := isKnown && !isNull(e.val)
+		d.seen.set(p, mark{line: e.key.Line, set: set})
 		switch {
 		case !isKnown:
 			d.report(p, e.key.Line, nil, "unknown field")
-		case d.has(p):
+		case set:
 			decode(e.key.Value, e.val, p)
 		}
 	}
@@ -344,6 +385,19 @@ type entry struct {
 // entries lists n's pairs with merge keys expanded: n's own keys first, as
 // they win over merged ones, then each merged mapping in order.
 func (d *decoder) entries(n *yaml.Node, path string) []entry {
+	own := make([]entry, 0, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := deref(n.Content[i])
+		if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
+			return d.mergedEntries(n, path)
+		}
+		own = append(own, entry{key: k, val: n.Content[i+1]})
+	}
+	return own // no merge: nothing to expand, and no loop to guard against
+}
+
+// mergedEntries is entries for a mapping with merge keys.
+func (d *decoder) mergedEntries(n *yaml.Node, path string) []entry {
 	if d.merging[n] {
 		d.report(path, n.Line, nil, "a merge (<<) includes the mapping it is in")
 		return nil

@@ -106,6 +106,33 @@ func TestParseLinearInWorkloads(t *testing.T) {
 	}
 }
 
+// TestParseTimeLinearInWorkloads is TestParseLinearInWorkloads for work
+// that allocates nothing (a scan of the workloads for each workload would
+// pass that one): the CPU time of N and 4N unnamed workloads, parsed in
+// turn, best of three each. Linear is 4x, quadratic 16x; a loaded machine
+// slows both alike, and the bound leaves room for the noise of the
+// garbage collector between them.
+func TestParseTimeLinearInWorkloads(t *testing.T) {
+	const n = 8000
+	small, large := unnamed(n), unnamed(4*n)
+	best := [2]time.Duration{time.Hour, time.Hour}
+	for range 3 {
+		for i, data := range [][]byte{small, large} {
+			runtime.GC()
+			cpu0 := cpuTime()
+			if _, err := scenario.Parse("big.yaml", data); err != nil {
+				t.Fatal(err)
+			}
+			best[i] = min(best[i], cpuTime()-cpu0)
+		}
+	}
+	ratio := best[1].Seconds() / max(best[0].Seconds(), 1e-6)
+	t.Logf("CPU: %d workloads %v, %d workloads %v: %.1fx", n, best[0], 4*n, best[1], ratio)
+	if ratio >= 8 {
+		t.Fatalf("4x the workloads took %.1fx the CPU time: want < 8x (linear is 4x, quadratic 16x)", ratio)
+	}
+}
+
 // TestLoadLargeScenario loads a file of unnamed workloads (50 MB, or 2 MB
 // under the race detector, whose memory and time it would multiply) through
 // Load, as nngbench validate does: 50 MB never finished before. Beside it,
@@ -212,4 +239,46 @@ func BenchmarkParseUnnamed(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkLoadLarge loads the 50 MB of unnamed workloads (2 MB
+// under the race detector) as nngbench validate does, beside yaml.v3 alone
+// reading the same file into its node tree. Run with -benchtime=1x: one op
+// takes seconds. peak-RSS-MiB is the process's high-water mark after each
+// (getrusage), so the lighter one runs first and the heavier one's figure
+// is its own peak.
+func BenchmarkLoadLarge(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "big.yaml")
+	data := unnamedOfSize(largeScenarioBytes)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("yaml.v3-alone", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			var doc yaml.Node
+			if err := yaml.Unmarshal(data, &doc); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(maxRSSMiB(), "peak-RSS-MiB")
+	})
+	data = nil //nolint:ineffassign,wastedassign // not kept in memory under Load's peak
+	b.Run("Load", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := scenario.Load(path); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(maxRSSMiB(), "peak-RSS-MiB")
+	})
+}
+
+// maxRSSMiB is the process's peak resident memory so far.
+func maxRSSMiB() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Maxrss) / 1024 // kilobytes on Linux
 }

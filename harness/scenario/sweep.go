@@ -303,7 +303,7 @@ func firstGiven(d *decoder, path string, keys ...string) string {
 // checkServiceTime: a fixed service time is a property of the bare
 // repliers, which impl's workers do not have.
 func (d *decoder) checkServiceTime(w *Workload, p string) {
-	if !d.ok(p+".service_time") || !d.ok(p+".pattern") {
+	if it := d.item(p); !it.ok(".service_time") || !it.ok(".pattern") {
 		return
 	}
 	if w.Pattern != PatternReqRep || w.Mode != ModeRaw {
