@@ -32,19 +32,35 @@ func (rep *Report) Summary() string {
 
 // method describes the test in a sentence, for both outputs.
 func (rep *Report) method() string {
-	return fmt.Sprintf("Mann-Whitney U over the runs (one-sided: is the candidate worse?), p Holm-adjusted over %d comparison%s; "+
-		"a row fails when p <= %g and its median is worse than the baseline's by more than %s. "+
-		"At least %d runs on each side are needed for any row to reach significance. "+
-		"Values are medians over the runs, ± the largest deviation from it.",
-		rep.Comparisons, plural(rep.Comparisons), rep.Options.Alpha, pct(rep.Options.MaxRegression), rep.RunsNeeded)
+	mw := func(alpha float64) string {
+		return fmt.Sprintf("Mann-Whitney U over the runs (one-sided: is the candidate worse?), p Holm-adjusted over %d comparison%s; "+
+			"a row fails when p <= %g and its median is worse than the baseline's by more than %s. ",
+			rep.Comparisons, plural(rep.Comparisons), alpha, pct(rep.Options.MaxRegression))
+	}
+	tail := fmt.Sprintf("At least %d runs on each side are needed for any row to reach significance. "+
+		"Values are medians over the runs, ± the largest deviation from it.", rep.RunsNeeded)
+	if rep.Intervals == 0 {
+		return mw(rep.Options.Alpha) + tail
+	}
+	return mw(rep.Options.Alpha) +
+		fmt.Sprintf("The ratio interval bounds candidate/baseline of the percentile of the runs' merged histograms "+
+			"(a bootstrap of runs, then of operations within them), each bound one-sided at %.3g (alpha/2 over %d row%s); "+
+			"it is shown, not deciding. ", rep.Options.Alpha/2/float64(rep.Intervals), rep.Intervals, plural(rep.Intervals)) + tail
 }
 
-var header = []string{"workload", "metric", "baseline", "candidate", "delta", "p", "verdict"}
+var header = []string{"workload", "metric", "baseline", "candidate", "delta", "ratio interval", "p", "verdict"}
 
 // cells formats a row for either output.
 func (r Row) cells() []string {
 	return []string{r.Workload, r.Metric, value(r.Base, r.BaseMedian, r.dim), value(r.Cand, r.CandMedian, r.dim),
-		delta(r), pValue(r.P), r.Verdict}
+		delta(r), interval(r.Lo, r.Hi), pValue(r.P), r.Verdict}
+}
+
+func interval(lo, hi float64) string {
+	if math.IsNaN(lo) || math.IsNaN(hi) {
+		return "-"
+	}
+	return fmt.Sprintf("[%.3f, %.3f]", lo, hi)
 }
 
 func value(xs []float64, med float64, d dim) string {
