@@ -94,43 +94,66 @@ func TestRunCancelled(t *testing.T) {
 
 // Open loop, the count is the plan, exactly, whatever the rate, when the
 // workers keep up: no message due before the end is lost at the stop
-// (ScheduleOptions.Slack), none sent twice, none after the plan.
+// (ScheduleOptions.Slack), none sent twice, none after the plan. A
+// generator stalled for longer than the slack near the end (a loaded
+// machine can deschedule it, more so under -race) stops behind by the tail
+// it never reached, and nothing else: every attempt must send a prefix of
+// the plan, and one of up to three the whole of it.
 func TestRunSendsThePlan(t *testing.T) {
 	for _, tc := range []struct {
 		rate        float64
 		concurrency int
 	}{{1000, 1}, {20_000, 1}, {100_000, 1}, {20_000, 4}} {
 		t.Run(fmt.Sprintf("%g/s-%d", tc.rate, tc.concurrency), func(t *testing.T) {
-			spec := engine.Spec{Rate: tc.rate, Duration: 100 * time.Millisecond, Concurrency: tc.concurrency}
-			tl := record.NewTimeline(0, spec.Duration)
-			sent := make([][]uint64, tc.concurrency)
-			engine.Run(t.Context(), spec, tl, func(ctx context.Context, w int, src engine.Source) {
-				for {
-					tk, ok := src.Next(ctx)
-					if !ok {
-						return
-					}
-					if tk.Now.Before(tk.Intended) {
-						t.Errorf("message %d handed out %v early", tk.Seq, tk.Intended.Sub(tk.Now))
-					}
-					sent[w] = append(sent[w], tk.Seq)
+			want := int(tc.rate * (100 * time.Millisecond).Seconds())
+			var counts []int
+			for range 3 {
+				n := sendThePlan(t, tc.rate, tc.concurrency, want)
+				if n == want {
+					return
 				}
-			})
-			want := int(tc.rate * spec.Duration.Seconds())
-			seen := make([]bool, want)
-			n := 0
-			for _, seqs := range sent {
-				for _, s := range seqs {
-					if s >= uint64(want) || seen[s] {
-						t.Fatalf("sequence %d twice or beyond the plan of %d", s, want)
-					}
-					seen[s] = true
-					n++
-				}
+				counts = append(counts, n)
 			}
-			if n != want {
-				t.Errorf("%d messages, want the plan, %d", n, want)
-			}
+			t.Errorf("messages sent in 3 attempts %v, want the plan, %d, at least once", counts, want)
 		})
 	}
+}
+
+// sendThePlan runs the open loop once for 100 ms and returns how many
+// messages went out, failing the test unless they are the first of the
+// plan of want, each once, none handed out early.
+func sendThePlan(t *testing.T, rate float64, concurrency, want int) int {
+	t.Helper()
+	spec := engine.Spec{Rate: rate, Duration: 100 * time.Millisecond, Concurrency: concurrency}
+	tl := record.NewTimeline(0, spec.Duration)
+	sent := make([][]uint64, concurrency)
+	engine.Run(t.Context(), spec, tl, func(ctx context.Context, w int, src engine.Source) {
+		for {
+			tk, ok := src.Next(ctx)
+			if !ok {
+				return
+			}
+			if tk.Now.Before(tk.Intended) {
+				t.Errorf("message %d handed out %v early", tk.Seq, tk.Intended.Sub(tk.Now))
+			}
+			sent[w] = append(sent[w], tk.Seq)
+		}
+	})
+	seen := make([]bool, want)
+	n := 0
+	for _, seqs := range sent {
+		for _, s := range seqs {
+			if s >= uint64(want) || seen[s] {
+				t.Fatalf("sequence %d twice or beyond the plan of %d", s, want)
+			}
+			seen[s] = true
+			n++
+		}
+	}
+	for s := range n {
+		if !seen[s] {
+			t.Fatalf("%d messages sent but not sequence %d: a gap, not the tail", n, s)
+		}
+	}
+	return n
 }
